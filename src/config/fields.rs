@@ -1,0 +1,284 @@
+//! The table of every key the config file may hold: its kind, limits, default and documentation.
+//! Validation (`check.rs`), default filling and the JSON Schema (`schema.rs`) are all driven from here,
+//! so adding a setting means one entry here plus its typed field in `raw.rs`/`mod.rs`.
+
+/// What a key holds.
+pub(super) enum Kind {
+    Bool,
+    /// A whole number within `min..=max`; `unit` is shown to the admin ("minutes", "bytes").
+    Int {
+        min: i64,
+        max: i64,
+        unit: &'static str,
+    },
+    Str {
+        max_len: usize,
+        format: Format,
+    },
+    /// One of a fixed set of strings.
+    Enum(&'static [&'static str]),
+    /// A list of strings, each of the given format.
+    StrList {
+        max_items: usize,
+        format: Format,
+    },
+    /// A secret string, given inline under the key or read from the file named by `<key>_file`.
+    Secret,
+    Object(&'static [Field]),
+    /// A list of objects with the given fields, at least `min_items` long.
+    Objects {
+        fields: &'static [Field],
+        min_items: usize,
+    },
+}
+
+/// Checks on a string beyond its type.
+#[derive(Clone, Copy)]
+pub(super) enum Format {
+    Any,
+    NonEmpty,
+    /// A short identifier used in URLs: lower-case letters, digits, `-` and `_`.
+    Name,
+    /// A DNS host name (no scheme, no port, no path).
+    Host,
+    /// A host name, or empty.
+    HostOrEmpty,
+    /// An `https://` URL.
+    HttpsUrl,
+    /// An e-mail address.
+    Email,
+    /// `address:port`, such as `0.0.0.0:443` or `[::]:443`.
+    SocketAddr,
+    /// A file system path.
+    Path,
+    /// Decimal digits only (possibly empty).
+    Digits,
+    /// A web origin such as `https://outlook.office.com` (scheme, host, optional port, no path).
+    Origin,
+}
+
+/// Whether a key must be present, and what it is when absent.
+pub(super) enum Need {
+    Required,
+    /// Absent means "not set" (JSON `null` is accepted too).
+    Optional,
+    /// Absent means this JSON value.
+    Default(&'static str),
+}
+
+pub(super) struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub need: Need,
+    pub doc: &'static str,
+}
+
+const fn field(name: &'static str, kind: Kind, need: Need, doc: &'static str) -> Field {
+    Field { name, kind, need, doc }
+}
+
+pub(super) const ROOT: &[Field] = &[
+    field(
+        "server",
+        Kind::Object(SERVER),
+        Need::Default("{}"),
+        "The HTTPS listener that serves the Outlook add-in and its API.",
+    ),
+    field("store", Kind::Object(STORE), Need::Default("{}"), "Where the appliance keeps its state."),
+    field(
+        "log_level",
+        Kind::Enum(&["error", "warn", "info", "debug", "trace"]),
+        Need::Default("\"info\""),
+        "How much to log: error, warn, info (default), debug or trace. `-v` on the command line raises it.",
+    ),
+    field(
+        "integrations",
+        Kind::Objects { fields: INTEGRATION, min_items: 1 },
+        Need::Required,
+        "One entry per Exchange deployment this appliance schedules for.",
+    ),
+];
+
+const SERVER: &[Field] = &[
+    field(
+        "listen",
+        Kind::StrList { max_items: 16, format: Format::SocketAddr },
+        Need::Default("[\"0.0.0.0:443\"]"),
+        "Addresses the HTTPS listener binds, as address:port. Use \"[::]:443\" for IPv6.",
+    ),
+    field(
+        "redirect_listen",
+        Kind::Str { max_len: 64, format: Format::SocketAddr },
+        Need::Optional,
+        "If set, a plain-HTTP listener on this address:port that only redirects to HTTPS (for example \"0.0.0.0:80\").",
+    ),
+    field(
+        "tls_certificate_file",
+        Kind::Str { max_len: 4096, format: Format::Path },
+        Need::Required,
+        "PEM file with the server certificate followed by its intermediate CA certificates. A relative path is looked up in $CREDENTIALS_DIRECTORY first, then beside this config file.",
+    ),
+    field(
+        "tls_private_key",
+        Kind::Secret,
+        Need::Required,
+        "The certificate's private key in PEM (PKCS#8, PKCS#1 RSA or SEC1 EC). Prefer tls_private_key_file.",
+    ),
+    field(
+        "max_connections",
+        Kind::Int { min: 16, max: 65536, unit: "connections" },
+        Need::Default("2048"),
+        "Most client connections served at once; each takes one thread. Past this, new connections get 503.",
+    ),
+    field(
+        "handshake_timeout_seconds",
+        Kind::Int { min: 1, max: 300, unit: "seconds" },
+        Need::Default("10"),
+        "Time a client has to complete the TLS handshake.",
+    ),
+    field(
+        "request_timeout_seconds",
+        Kind::Int { min: 1, max: 600, unit: "seconds" },
+        Need::Default("30"),
+        "Time a client has to send a whole request (head and body) once it has started one.",
+    ),
+    field(
+        "idle_timeout_seconds",
+        Kind::Int { min: 1, max: 3600, unit: "seconds" },
+        Need::Default("60"),
+        "How long a keep-alive connection may wait for its next request.",
+    ),
+    field(
+        "max_header_bytes",
+        Kind::Int { min: 1024, max: 1_048_576, unit: "bytes" },
+        Need::Default("16384"),
+        "Largest request head (request line and headers); larger heads get 431.",
+    ),
+    field(
+        "max_body_bytes",
+        Kind::Int { min: 1024, max: 67_108_864, unit: "bytes" },
+        Need::Default("1048576"),
+        "Largest request body; larger bodies get 413.",
+    ),
+    field(
+        "hsts_max_age_seconds",
+        Kind::Int { min: 0, max: 63_072_000, unit: "seconds" },
+        Need::Default("31536000"),
+        "max-age of the Strict-Transport-Security header; 0 switches HSTS off.",
+    ),
+    field(
+        "addin_frame_ancestors",
+        Kind::StrList { max_items: 64, format: Format::Origin },
+        Need::Default(
+            "[\"https://outlook.office.com\", \"https://outlook.office365.com\", \"https://outlook.live.com\", \"https://outlook.cloud.microsoft\"]",
+        ),
+        "Web origins allowed to show the add-in pages in a frame (Outlook on the web). The origins of every integration's exchange_domains are added to this list; every other site is denied.",
+    ),
+];
+
+const STORE: &[Field] = &[field(
+    "path",
+    Kind::Str { max_len: 4096, format: Format::Path },
+    Need::Default("\"/var/lib/vmr-scheduler/store.redb\""),
+    "The redb database file. Its directory must exist and be writable by the service.",
+)];
+
+const INTEGRATION: &[Field] = &[
+    field(
+        "name",
+        Kind::Str { max_len: 40, format: Format::Name },
+        Need::Required,
+        "Short name of this integration, used in URLs (for example \"corp\"): lower-case letters, digits, '-' and '_'.",
+    ),
+    field(
+        "description",
+        Kind::Str { max_len: 250, format: Format::Any },
+        Need::Default("\"\""),
+        "Free text for administrators.",
+    ),
+    field(
+        "addin_server_domain",
+        Kind::Str { max_len: 253, format: Format::Host },
+        Need::Required,
+        "The host name Outlook clients use to reach this appliance (the Add-in server FQDN). Every URL in the add-in manifest is on https://<addin_server_domain>.",
+    ),
+    field(
+        "exchange_domains",
+        Kind::StrList { max_items: 64, format: Format::Host },
+        Need::Required,
+        "Host names of the Exchange servers and load balancers of this deployment. Identity tokens are trusted only from these hosts, and Outlook on the web on them may frame the add-in.",
+    ),
+    field(
+        "room_mailbox_email_address",
+        Kind::Str { max_len: 320, format: Format::Email },
+        Need::Required,
+        "The equipment resource mailbox the add-in adds to meetings and the scheduler watches.",
+    ),
+    field(
+        "room_mailbox_name",
+        Kind::Str { max_len: 256, format: Format::Any },
+        Need::Default("\"\""),
+        "Display name of the resource mailbox as it appears among the attendees; empty uses the address.",
+    ),
+    field(
+        "url",
+        Kind::Str { max_len: 2048, format: Format::HttpsUrl },
+        Need::Required,
+        "The EWS URL, for example https://mail.example.com/EWS/Exchange.asmx.",
+    ),
+    field(
+        "username",
+        Kind::Str { max_len: 256, format: Format::NonEmpty },
+        Need::Required,
+        "The service account that impersonates the resource mailbox and organizers (user@domain or DOMAIN\\user).",
+    ),
+    field(
+        "password",
+        Kind::Secret,
+        Need::Required,
+        "The service account's password. Prefer password_file (for example a systemd credential).",
+    ),
+    field(
+        "authentication_method",
+        Kind::Enum(&["basic", "ntlm", "kerberos"]),
+        Need::Default("\"basic\""),
+        "How the appliance authenticates to EWS.",
+    ),
+    field(
+        "scheduled_alias_prefix",
+        Kind::Str { max_len: 10, format: Format::Digits },
+        Need::Default("\"\""),
+        "Digits that start every single-use alias, so they are recognisable in the dial plan.",
+    ),
+    field(
+        "scheduled_alias_suffix_length",
+        Kind::Int { min: 5, max: 15, unit: "digits" },
+        Need::Default("6"),
+        "Number of random digits after the prefix.",
+    ),
+    field(
+        "scheduled_alias_domain",
+        Kind::Str { max_len: 253, format: Format::HostOrEmpty },
+        Need::Default("\"\""),
+        "Domain of the URI form of single-use aliases (<alias>@<domain>); empty gives numeric aliases only.",
+    ),
+    field(
+        "meeting_buffer_before",
+        Kind::Int { min: 0, max: 180, unit: "minutes" },
+        Need::Default("30"),
+        "Minutes before a meeting's start when its VMR opens.",
+    ),
+    field(
+        "meeting_buffer_after",
+        Kind::Int { min: 0, max: 180, unit: "minutes" },
+        Need::Default("60"),
+        "Minutes after a meeting's end when its VMR closes.",
+    ),
+    field("enable_dynamic_vmrs", Kind::Bool, Need::Default("true"), "Offer single-use VMRs in the add-in."),
+    field(
+        "enable_personal_vmrs",
+        Kind::Bool,
+        Need::Default("false"),
+        "Offer personal VMRs in the add-in (needs single sign-on settings).",
+    ),
+];

@@ -1,0 +1,222 @@
+//! vmr-scheduler: adds secure video meeting rooms to Outlook meetings. This file is the command line
+//! (argh): it parses arguments, sets up logging, runs one command and maps its outcome to an exit code.
+//!
+//! Exit codes: 0 success; 1 failure at run time (a listener cannot bind, a backup cannot be written);
+//! 2 invalid configuration or command line; 3 the store cannot be used (not a store, too new, locked).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use argh::FromArgs;
+use vmr_scheduler::{config, http, service, store, system};
+
+/// Exit code: invalid configuration or command line.
+const EXIT_CONFIG: u8 = 2;
+/// Exit code: the store cannot be used.
+const EXIT_STORE: u8 = 3;
+
+/// vmr-scheduler: secure video meeting rooms for Outlook meetings (Secure Scheduler for Exchange).
+///
+/// Exit codes: 0 success, 1 run-time failure, 2 invalid configuration or usage, 3 store unusable.
+#[derive(FromArgs)]
+struct Cli {
+    #[argh(subcommand)]
+    command: Command,
+}
+
+#[derive(FromArgs)]
+#[argh(subcommand)]
+enum Command {
+    Serve(ServeArgs),
+    CheckConfig(CheckConfigArgs),
+    ConfigSchema(ConfigSchemaArgs),
+    Backup(BackupArgs),
+    Version(VersionArgs),
+}
+
+/// Run the appliance: the HTTPS server for the Outlook add-in and its API.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "serve")]
+struct ServeArgs {
+    /// the config file (default /etc/vmr-scheduler/config.json)
+    #[argh(option, default = "PathBuf::from(config::DEFAULT_PATH)")]
+    config: PathBuf,
+    /// log at debug level, whatever the config says
+    #[argh(switch, short = 'v')]
+    verbose: bool,
+}
+
+/// Check the config file and report every problem with its JSON path; exit code 2 if there are any.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "check-config")]
+struct CheckConfigArgs {
+    /// the config file (default /etc/vmr-scheduler/config.json)
+    #[argh(option, default = "PathBuf::from(config::DEFAULT_PATH)")]
+    config: PathBuf,
+}
+
+/// Print the JSON Schema of the config file (for editors).
+#[derive(FromArgs)]
+#[argh(subcommand, name = "config-schema")]
+struct ConfigSchemaArgs {}
+
+/// Write a consistent copy of the store to PATH; safe while the service runs.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "backup")]
+struct BackupArgs {
+    /// where to write the copy (an existing file is replaced)
+    #[argh(positional)]
+    path: PathBuf,
+    /// the config file naming the store (default /etc/vmr-scheduler/config.json)
+    #[argh(option, default = "PathBuf::from(config::DEFAULT_PATH)")]
+    config: PathBuf,
+    /// the store file, instead of the one the config names
+    #[argh(option)]
+    store: Option<PathBuf>,
+}
+
+/// Print the version.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "version")]
+struct VersionArgs {}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let name = args.first().map(|a| Path::new(a).file_name().and_then(|n| n.to_str()).unwrap_or("vmr-scheduler"));
+    let rest: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+    let cli = match Cli::from_args(&[name.unwrap_or("vmr-scheduler")], &rest) {
+        Ok(cli) => cli,
+        Err(early) => {
+            // --help prints to stdout and succeeds; a usage error goes to stderr with code 2.
+            return match early.status {
+                Ok(()) => {
+                    println!("{}", early.output);
+                    ExitCode::SUCCESS
+                }
+                Err(()) => {
+                    eprintln!("{}", early.output);
+                    ExitCode::from(EXIT_CONFIG)
+                }
+            };
+        }
+    };
+    match cli.command {
+        Command::Serve(a) => serve(&a),
+        Command::CheckConfig(a) => check_config(&a.config),
+        Command::ConfigSchema(ConfigSchemaArgs {}) => {
+            print!("{}", config::json_schema());
+            ExitCode::SUCCESS
+        }
+        Command::Backup(a) => backup(&a),
+        Command::Version(VersionArgs {}) => {
+            println!("vmr-scheduler {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Loads the config, printing every problem to stderr.
+fn load_config(path: &Path) -> Option<config::Config> {
+    match config::load_file(path) {
+        Ok(c) => Some(c),
+        Err(errors) => {
+            eprintln!("{}: {} problem(s):", path.display(), errors.len());
+            for e in &errors {
+                eprintln!("  - {e}");
+            }
+            None
+        }
+    }
+}
+
+fn serve(args: &ServeArgs) -> ExitCode {
+    let Some(config) = load_config(&args.config) else {
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let level = if args.verbose { log::LevelFilter::Debug.max(config.log_level) } else { config.log_level };
+    init_logging(level);
+    match service::run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn check_config(path: &Path) -> ExitCode {
+    let Some(config) = load_config(path) else {
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let mut problems = Vec::new();
+    if let Err(e) = http::server_config(&config.server.tls_certificate_file, config.server.tls_private_key.expose()) {
+        problems.push(format!("server.tls_certificate_file / server.tls_private_key: {e}"));
+    }
+    if let Some(dir) = config.store.path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        problems.push(format!(
+            "store.path: the directory \"{}\" does not exist; create it or point store.path elsewhere",
+            dir.display()
+        ));
+    }
+    if !problems.is_empty() {
+        eprintln!("{}: {} problem(s):", path.display(), problems.len());
+        for p in &problems {
+            eprintln!("  - {p}");
+        }
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let names: Vec<&str> = config.integrations.iter().map(|i| i.name.as_str()).collect();
+    println!("{}: OK ({} integration(s): {})", path.display(), names.len(), names.join(", "));
+    ExitCode::SUCCESS
+}
+
+fn backup(args: &BackupArgs) -> ExitCode {
+    let source = match &args.store {
+        Some(p) => p.clone(),
+        None => match load_config(&args.config) {
+            Some(c) => c.store.path,
+            None => {
+                eprintln!("(give --store PATH to back up a store without a valid config)");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        },
+    };
+    match store::Store::backup(&source, &args.path) {
+        Ok(summary) => {
+            println!(
+                "backed up \"{}\" to \"{}\": schema v{}, {} tables, {} entries, {} bytes",
+                source.display(),
+                args.path.display(),
+                summary.schema_version,
+                summary.tables,
+                summary.entries,
+                summary.bytes
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("backup failed: {e}");
+            match e {
+                store::StoreError::Io { .. } => ExitCode::FAILURE,
+                _ => ExitCode::from(EXIT_STORE),
+            }
+        }
+    }
+}
+
+/// Logs go to stderr; under systemd the journal adds timestamps, so we leave them out.
+fn init_logging(level: log::LevelFilter) {
+    use simplelog::{ConfigBuilder, WriteLogger};
+    let mut builder = ConfigBuilder::new();
+    builder.set_thread_level(log::LevelFilter::Off).set_target_level(log::LevelFilter::Off);
+    if system::logging_to_journal() {
+        builder.set_time_level(log::LevelFilter::Off);
+    } else {
+        builder.set_time_format_rfc3339();
+    }
+    if level < log::LevelFilter::Trace {
+        // Library chatter (TLS internals, HTTP client details) only at trace level.
+        builder.add_filter_ignore_str("rustls").add_filter_ignore_str("ureq");
+    }
+    let _ = WriteLogger::init(level, builder.build(), std::io::stderr());
+}
