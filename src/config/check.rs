@@ -299,6 +299,12 @@ pub(super) fn check_format(s: &str, format: Format) -> Result<(), String> {
         Format::Host => check_host(s),
         Format::HostOrEmpty if s.is_empty() => Ok(()),
         Format::HostOrEmpty => check_host(s),
+        Format::HostPort => {
+            let host = split_host_port(s).map_err(|e| format!("\"{s}\": {e}"))?;
+            check_host(host).map_err(|_| {
+                format!("\"{s}\" is not a host name with an optional port (such as \"scheduler.example.com\")")
+            })
+        }
         Format::HttpsUrl => check_url(s, &["https"]),
         Format::Email => check_email(s),
         Format::SocketAddr => s

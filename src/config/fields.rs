@@ -43,6 +43,8 @@ pub(super) enum Format {
     Host,
     /// A host name, or empty.
     HostOrEmpty,
+    /// A host name with an optional `:port` (for listeners on a port other than 443).
+    HostPort,
     /// An `https://` URL.
     HttpsUrl,
     /// An e-mail address.
@@ -198,9 +200,9 @@ const INTEGRATION: &[Field] = &[
     ),
     field(
         "addin_server_domain",
-        Kind::Str { max_len: 253, format: Format::Host },
+        Kind::Str { max_len: 260, format: Format::HostPort },
         Need::Required,
-        "The host name Outlook clients use to reach this appliance (the Add-in server FQDN). Every URL in the add-in manifest is on https://<addin_server_domain>.",
+        "The host name Outlook clients use to reach this appliance (the Add-in server FQDN), with :port if it is not 443. Every URL in the add-in manifest is on https://<addin_server_domain>.",
     ),
     field(
         "exchange_domains",
@@ -225,6 +227,12 @@ const INTEGRATION: &[Field] = &[
         Kind::Str { max_len: 2048, format: Format::HttpsUrl },
         Need::Required,
         "The EWS URL, for example https://mail.example.com/EWS/Exchange.asmx.",
+    ),
+    field(
+        "ca_certificates_file",
+        Kind::Str { max_len: 4096, format: Format::Path },
+        Need::Optional,
+        "PEM file of enterprise CA certificates trusted, in addition to the public (Mozilla) roots, for EWS and for the Exchange identity metadata.",
     ),
     field(
         "username",

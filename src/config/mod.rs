@@ -73,6 +73,8 @@ pub struct Integration {
     pub room_mailbox_name: String,
     /// The EWS endpoint (the reference product's `url`).
     pub ews_url: String,
+    /// Extra CA certificates (PEM) trusted for EWS and identity metadata.
+    pub ca_certificates_file: Option<PathBuf>,
     pub username: String,
     pub password: Secret,
     pub authentication_method: AuthMethod,
@@ -313,6 +315,7 @@ fn from_raw(raw: raw::RawConfig) -> Result<Config, Vec<ConfigError>> {
             room_mailbox_email_address: i.room_mailbox_email_address,
             room_mailbox_name: i.room_mailbox_name,
             ews_url: i.url,
+            ca_certificates_file: i.ca_certificates_file.map(PathBuf::from),
             username: i.username,
             password: i.password,
             authentication_method,

@@ -47,6 +47,7 @@ pub(super) struct RawIntegration {
     pub room_mailbox_email_address: String,
     pub room_mailbox_name: String,
     pub url: String,
+    pub ca_certificates_file: Option<String>,
     pub username: String,
     pub password: Secret,
     pub authentication_method: String,

@@ -107,6 +107,9 @@ fn format_schema(format: Format) -> Value {
         Format::Name => json!({"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}),
         Format::Host => json!({"type": "string", "pattern": HOST}),
         Format::HostOrEmpty => json!({"type": "string", "pattern": format!("^$|{HOST}")}),
+        Format::HostPort => {
+            json!({"type": "string", "pattern": format!("{}(:[0-9]{{1,5}})?$", HOST.trim_end_matches("\\.?$"))})
+        }
         Format::HttpsUrl => json!({"type": "string", "format": "uri", "pattern": "^https://"}),
         Format::Email => json!({"type": "string", "format": "email"}),
         Format::SocketAddr => json!({"type": "string", "examples": ["0.0.0.0:443", "[::]:443"]}),
