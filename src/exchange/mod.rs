@@ -5,7 +5,7 @@ mod error;
 pub mod ews;
 
 use jiff::Timestamp;
-use jiff::civil::{Date, Weekday};
+use jiff::civil::Date;
 
 pub use error::ExchangeError;
 
@@ -126,6 +126,33 @@ pub struct Recurrence {
     pub range: Range,
 }
 
+/// A day of the week, named as EWS names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DayOfWeek {
+    Sunday,
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+}
+
+impl DayOfWeek {
+    pub fn to_jiff(self) -> jiff::civil::Weekday {
+        use jiff::civil::Weekday as W;
+        match self {
+            DayOfWeek::Sunday => W::Sunday,
+            DayOfWeek::Monday => W::Monday,
+            DayOfWeek::Tuesday => W::Tuesday,
+            DayOfWeek::Wednesday => W::Wednesday,
+            DayOfWeek::Thursday => W::Thursday,
+            DayOfWeek::Friday => W::Friday,
+            DayOfWeek::Saturday => W::Saturday,
+        }
+    }
+}
+
 /// Which week of the month a relative pattern means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum WeekIndex {
@@ -139,7 +166,7 @@ pub enum WeekIndex {
 /// The days a relative pattern matches (EWS `DaysOfWeek` also allows the three groups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DaySpec {
-    Day(Weekday),
+    Day(DayOfWeek),
     /// Any day of the month (`Day`).
     AnyDay,
     /// Monday to Friday (`Weekday`).
@@ -152,7 +179,7 @@ pub enum DaySpec {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Pattern {
     Daily { interval: u32 },
-    Weekly { interval: u32, days: Vec<Weekday>, first_day_of_week: Weekday },
+    Weekly { interval: u32, days: Vec<DayOfWeek>, first_day_of_week: DayOfWeek },
     AbsoluteMonthly { interval: u32, day_of_month: u8 },
     RelativeMonthly { interval: u32, days: DaySpec, index: WeekIndex },
     AbsoluteYearly { month: u8, day_of_month: u8 },
