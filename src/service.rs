@@ -44,6 +44,8 @@ impl fmt::Display for ServiceError {
 /// Runs until SIGTERM or SIGINT.
 pub fn run(config: Config) -> Result<(), ServiceError> {
     let termination = system::Termination::block().map_err(ServiceError::Start)?;
+    // Each connection holds a descriptor; the usual soft limit of 1024 would cap us below max_connections.
+    system::raise_open_files_limit(config.server.max_connections as u64 * 2 + 256);
     let tls = http::server_config(&config.server.tls_certificate_file, config.server.tls_private_key.expose())
         .map_err(ServiceError::Tls)?;
     let store = Arc::new(Store::open(&config.store.path).map_err(ServiceError::Store)?);

@@ -69,6 +69,8 @@ impl<'a> Checker<'a> {
             self.problem(display_path(path), format!("must be an object ({{ ... }}), not {}", type_name(value)));
             return;
         };
+        // Keys starting with "//" are comments, so that an annotated config stays valid JSON.
+        map.retain(|k, _| !k.starts_with("//"));
         let unknown: Vec<String> = map.keys().filter(|k| !is_known(fields, k)).cloned().collect();
         for key in unknown {
             let hint = match closest(fields, &key) {
@@ -300,6 +302,9 @@ pub(super) fn check_format(s: &str, format: Format) -> Result<(), String> {
         Format::HostOrEmpty if s.is_empty() => Ok(()),
         Format::HostOrEmpty => check_host(s),
         Format::HostPort => {
+            if s.contains('/') {
+                return check_host(s); // a URL given for a host: its message says what to write
+            }
             let host = split_host_port(s).map_err(|e| format!("\"{s}\": {e}"))?;
             check_host(host).map_err(|_| {
                 format!("\"{s}\" is not a host name with an optional port (such as \"scheduler.example.com\")")
@@ -440,6 +445,10 @@ fn closest(fields: &[Field], key: &str) -> Option<String> {
         if let Kind::Secret = f.kind {
             names.push(format!("{}_file", f.name));
         }
+    }
+    // A key cut short or lengthened ("hsts_max_age" for "hsts_max_age_seconds") is also a near miss.
+    if let Some(n) = names.iter().find(|n| key.len() >= 4 && (n.starts_with(key) || key.starts_with(n.as_str()))) {
+        return Some(n.clone());
     }
     names
         .into_iter()

@@ -14,6 +14,9 @@ use super::wake::{Wait, wait_readable};
 const MAX_HEADERS: usize = 64;
 /// How much is read from the transport at once.
 const READ_CHUNK: usize = 8 * 1024;
+/// How long, and how much, a closing connection keeps reading what the client still sends.
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 256 * 1024;
 /// A TLS record starts with this content type (handshake).
 const TLS_HANDSHAKE: u8 = 0x16;
 
@@ -70,12 +73,31 @@ impl Transport {
         }
     }
 
+    /// Closes gracefully: TLS close_notify, then a lingering close — stop writing, and read (and
+    /// drop) what the client is still sending for a moment, so that closing with unread input does
+    /// not reset the connection and destroy the response we just sent (RFC 9112 §9.6).
     fn close(mut self) {
         if let Transport::Tls(s) = &mut self {
             s.conn.send_close_notify();
-            let _ = s.conn.complete_io(&mut s.sock);
+            let _ = s.conn.write_tls(&mut s.sock);
         }
-        let _ = self.socket().shutdown(std::net::Shutdown::Both);
+        let sock = self.socket();
+        if sock.shutdown(std::net::Shutdown::Write).is_err() {
+            return;
+        }
+        let deadline = Instant::now() + LINGER;
+        let mut sink = [0u8; 4096];
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            let now = Instant::now();
+            if now >= deadline || sock.set_read_timeout(Some(deadline - now)).is_err() {
+                break;
+            }
+            match (&*sock).read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
     }
 }
 

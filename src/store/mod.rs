@@ -235,6 +235,3 @@ fn copy_snapshot(db: &redb::ReadOnlyDatabase, source: &Path, tmp: &Path) -> Resu
     drop(out);
     Ok((tables, entries))
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,1 +1,8 @@
-//! Integration tests: one binary, one module per part.
+//! Integration tests: one binary, one module per part (style.md). Helpers shared by modules live in
+//! `support`.
+
+mod cli;
+mod config;
+mod http_server;
+mod store;
+mod support;
