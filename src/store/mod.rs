@@ -59,6 +59,13 @@ impl Store {
     /// without being written to.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let exists = check_existing_file(path)?;
+        if !exists && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            create_private_dir(dir).map_err(|e| StoreError::Io {
+                path: dir.to_path_buf(),
+                action: "create the store's directory",
+                source: e,
+            })?;
+        }
         if exists {
             // Look before writing: a read-only open changes nothing in the file.
             let found = read_only(path).and_then(|db| schema_version_of(&db, path))?;
@@ -198,6 +205,11 @@ fn check_existing_file(path: &Path) -> Result<bool, StoreError> {
         return Err(StoreError::NotAStore { path: path.to_path_buf() });
     }
     Ok(true)
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
 }
 
 fn temporary_sibling(dest: &Path) -> PathBuf {
