@@ -7,3 +7,4 @@ pub mod http;
 pub mod service;
 pub mod store;
 pub mod system;
+pub mod templates;

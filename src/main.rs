@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use argh::FromArgs;
-use vmr_scheduler::{config, http, service, store, system};
+use vmr_scheduler::{config, http, service, store, system, templates};
 
 /// Exit code: invalid configuration or command line.
 const EXIT_CONFIG: u8 = 2;
@@ -149,6 +149,9 @@ fn check_config(path: &Path) -> ExitCode {
         return ExitCode::from(EXIT_CONFIG);
     };
     let mut problems = Vec::new();
+    if let Err(errors) = templates::Templates::compile(&config) {
+        problems.extend(errors.iter().map(ToString::to_string));
+    }
     if let Err(e) = http::server_config(&config.server.tls_certificate_file, config.server.tls_private_key.expose()) {
         problems.push(format!("server.tls_certificate_file / server.tls_private_key: {e}"));
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::ConfigError;
-use super::fields::{Field, Format, Kind, Need};
+use super::fields::{Field, Format, Kind, MAX_TEMPLATE_CHARS, Need};
 
 /// Largest file a `*_file` key may name (a key, a certificate chain or a password).
 const MAX_SECRET_FILE_BYTES: u64 = 1024 * 1024;
@@ -102,6 +102,9 @@ impl<'a> Checker<'a> {
                     self.value(field, &mut v, &key_path);
                     map.insert(field.name.to_string(), v);
                 }
+                Need::DefaultText(text) => {
+                    map.insert(field.name.to_string(), Value::String(text.to_string()));
+                }
             }
         }
     }
@@ -149,6 +152,7 @@ impl<'a> Checker<'a> {
                 }
             }
             Kind::Secret => {}
+            Kind::Template { .. } => self.template(value, path),
             Kind::Object(fields) => self.object(fields, value, path),
             Kind::Objects { fields, min_items } => {
                 let Some(items) = value.as_array_mut() else {
@@ -189,6 +193,26 @@ impl<'a> Checker<'a> {
             } else {
                 *value = Value::String(self.files.relative(s).to_string_lossy().into_owned());
             }
+        }
+    }
+
+    /// A template must be a string that compiles as a Jinja2 template.
+    fn template(&mut self, value: &Value, path: &str) {
+        let Some(text) = value.as_str() else {
+            self.problem(path, format!("must be a template string, not {}", type_name(value)));
+            return;
+        };
+        if text.chars().count() > MAX_TEMPLATE_CHARS {
+            self.problem(path, format!("is longer than {MAX_TEMPLATE_CHARS} characters"));
+            return;
+        }
+        let env = minijinja::Environment::new();
+        if let Err(e) = env.template_from_str(text) {
+            let at = e.line().map(|l| format!(" (template line {l})")).unwrap_or_default();
+            self.problem(
+                path,
+                format!("does not compile{at}: {}; fix the Jinja2 syntax", e.detail().unwrap_or("syntax error")),
+            );
         }
     }
 
@@ -312,6 +336,7 @@ pub(super) fn check_format(s: &str, format: Format) -> Result<(), String> {
         }
         Format::HttpsUrl => check_url(s, &["https"]),
         Format::Email => check_email(s),
+        Format::HttpUrl => check_url(s, &["http", "https"]),
         Format::SocketAddr => s
             .parse::<std::net::SocketAddr>()
             .map(|_| ())

@@ -24,6 +24,10 @@ pub(super) enum Kind {
     },
     /// A secret string, given inline under the key or read from the file named by `<key>_file`.
     Secret,
+    /// A Jinja2 template (checked to compile); `html` templates render with HTML escaping.
+    Template {
+        html: bool,
+    },
     Object(&'static [Field]),
     /// A list of objects with the given fields, at least `min_items` long.
     Objects {
@@ -55,6 +59,8 @@ pub(super) enum Format {
     Path,
     /// Decimal digits only (possibly empty).
     Digits,
+    /// An `http://` or `https://` URL (proxies).
+    HttpUrl,
     /// A web origin such as `https://outlook.office.com` (scheme, host, optional port, no path).
     Origin,
 }
@@ -66,6 +72,8 @@ pub(super) enum Need {
     Optional,
     /// Absent means this JSON value.
     Default(&'static str),
+    /// Absent means this text (for long defaults such as templates).
+    DefaultText(&'static str),
 }
 
 pub(super) struct Field {
@@ -77,6 +85,15 @@ pub(super) struct Field {
 
 const fn field(name: &'static str, kind: Kind, need: Need, doc: &'static str) -> Field {
     Field { name, kind, need, doc }
+}
+
+use super::template_defaults as text;
+
+/// Longest template accepted (the reference product's limit).
+pub(super) const MAX_TEMPLATE_CHARS: usize = 12_288;
+
+const fn template(name: &'static str, html: bool, default: &'static str, doc: &'static str) -> Field {
+    Field { name, kind: Kind::Template { html }, need: Need::DefaultText(default), doc }
 }
 
 pub(super) const ROOT: &[Field] = &[
@@ -281,6 +298,116 @@ const INTEGRATION: &[Field] = &[
         Kind::Int { min: 0, max: 180, unit: "minutes" },
         Need::Default("60"),
         "Minutes after a meeting's end when its VMR closes.",
+    ),
+    field(
+        "poll_interval_seconds",
+        Kind::Int { min: 2, max: 3600, unit: "seconds" },
+        Need::Default("15"),
+        "How often the scheduler looks for new meeting requests in the resource mailbox.",
+    ),
+    field(
+        "unused_reservation_expiry_days",
+        Kind::Int { min: 1, max: 365, unit: "days" },
+        Need::Default("7"),
+        "An alias handed to the add-in but never sent in a meeting is released after this many days.",
+    ),
+    field(
+        "max_reservations_per_user_per_hour",
+        Kind::Int { min: 1, max: 10000, unit: "reservations" },
+        Need::Default("60"),
+        "Most single-use VMRs one Outlook user may reserve in an hour; more get a \"try again later\" answer.",
+    ),
+    field(
+        "ews_timeout_seconds",
+        Kind::Int { min: 5, max: 600, unit: "seconds" },
+        Need::Default("60"),
+        "Longest wait for one EWS request (connect and answer).",
+    ),
+    field(
+        "ews_proxy",
+        Kind::Str { max_len: 2048, format: Format::HttpUrl },
+        Need::Optional,
+        "HTTP proxy for EWS and the identity metadata (http://proxy.example.com:3128). Not set: connect directly; proxy environment variables are never used.",
+    ),
+    template(
+        "meeting_instructions_template",
+        true,
+        text::MEETING_INSTRUCTIONS,
+        "HTML joining instructions the add-in puts in the meeting body for a single-use VMR.",
+    ),
+    template("conference_name_template", false, text::CONFERENCE_NAME, "Name of a scheduled single-use VMR."),
+    template(
+        "conference_description_template",
+        false,
+        text::CONFERENCE_DESCRIPTION,
+        "Description of a scheduled single-use VMR.",
+    ),
+    template("conference_subject_template", false, text::CONFERENCE_SUBJECT, "Subject of a scheduled single-use VMR."),
+    template(
+        "accept_new_single_meeting_template",
+        true,
+        text::ACCEPT_NEW_SINGLE_MEETING,
+        "Reply body when a new single meeting is booked.",
+    ),
+    template(
+        "accept_new_recurring_series_template",
+        true,
+        text::ACCEPT_NEW_RECURRING_SERIES,
+        "Reply body when a new recurring series is booked.",
+    ),
+    template(
+        "accept_edited_single_meeting_template",
+        true,
+        text::ACCEPT_EDITED_SINGLE_MEETING,
+        "Reply body when a change to a single meeting is accepted.",
+    ),
+    template(
+        "accept_edited_recurring_series_template",
+        true,
+        text::ACCEPT_EDITED_RECURRING_SERIES,
+        "Reply body when a change to a whole series is accepted.",
+    ),
+    template(
+        "accept_edited_occurrence_template",
+        true,
+        text::ACCEPT_EDITED_OCCURRENCE,
+        "Reply body when a change to one occurrence of a series is accepted.",
+    ),
+    template(
+        "reject_alias_conflict_template",
+        true,
+        text::REJECT_ALIAS_CONFLICT,
+        "Reply body when the meeting's VMR already belongs to another meeting.",
+    ),
+    template(
+        "reject_alias_deleted_template",
+        true,
+        text::REJECT_ALIAS_DELETED,
+        "Reply body when the meeting's VMR was released or removed before the meeting was sent.",
+    ),
+    template(
+        "reject_invalid_alias_id_template",
+        true,
+        text::REJECT_INVALID_ALIAS_ID,
+        "Reply body when the meeting carries no valid alias-ID (added without the add-in, or edited).",
+    ),
+    template(
+        "reject_single_meeting_past_template",
+        true,
+        text::REJECT_SINGLE_MEETING_PAST,
+        "Reply body when a single meeting is already over.",
+    ),
+    template(
+        "reject_recurring_series_past_template",
+        true,
+        text::REJECT_RECURRING_SERIES_PAST,
+        "Reply body when every occurrence of a series is already over.",
+    ),
+    template(
+        "reject_general_error_template",
+        true,
+        text::REJECT_GENERAL_ERROR,
+        "Reply body for any other failure; include {{ correlation_id }} so that users can quote it.",
     ),
     field("enable_dynamic_vmrs", Kind::Bool, Need::Default("true"), "Offer single-use VMRs in the add-in."),
     field(

@@ -6,6 +6,7 @@ mod fields;
 mod raw;
 mod schema;
 mod secret;
+mod template_defaults;
 
 use std::fmt;
 use std::io::Read;
@@ -84,8 +85,25 @@ pub struct Integration {
     pub scheduled_alias_domain: String,
     pub meeting_buffer_before: Duration,
     pub meeting_buffer_after: Duration,
+    /// How often the resource mailbox is polled.
+    pub poll_interval: Duration,
+    /// How long a reservation the add-in got but never sent is kept.
+    pub unused_reservation_expiry: Duration,
+    pub max_reservations_per_user_per_hour: u32,
+    pub ews_timeout: Duration,
+    /// Explicit HTTP proxy for EWS and identity metadata; never taken from the environment.
+    pub ews_proxy: Option<String>,
+    /// Jinja2 templates by config key (`meeting_instructions_template`, ...), checked to compile.
+    pub templates: Vec<(&'static str, String)>,
     pub enable_dynamic_vmrs: bool,
     pub enable_personal_vmrs: bool,
+}
+
+impl Integration {
+    /// The text of the template with this config key.
+    pub fn template(&self, key: &str) -> Option<&str> {
+        self.templates.iter().find(|(k, _)| *k == key).map(|(_, t)| t.as_str())
+    }
 }
 
 impl Config {
@@ -307,6 +325,7 @@ fn from_raw(raw: raw::RawConfig) -> Result<Config, Vec<ConfigError>> {
                 AuthMethod::Basic
             }
         };
+        let templates = i.template_texts();
         integrations.push(Integration {
             name: i.name,
             description: i.description,
@@ -324,6 +343,12 @@ fn from_raw(raw: raw::RawConfig) -> Result<Config, Vec<ConfigError>> {
             scheduled_alias_domain: i.scheduled_alias_domain.to_ascii_lowercase(),
             meeting_buffer_before: Duration::from_secs(u64::from(i.meeting_buffer_before) * 60),
             meeting_buffer_after: Duration::from_secs(u64::from(i.meeting_buffer_after) * 60),
+            poll_interval: Duration::from_secs(i.poll_interval_seconds.into()),
+            unused_reservation_expiry: Duration::from_secs(u64::from(i.unused_reservation_expiry_days) * 86_400),
+            max_reservations_per_user_per_hour: i.max_reservations_per_user_per_hour,
+            ews_timeout: Duration::from_secs(i.ews_timeout_seconds.into()),
+            ews_proxy: i.ews_proxy,
+            templates,
             enable_dynamic_vmrs: i.enable_dynamic_vmrs,
             enable_personal_vmrs: i.enable_personal_vmrs,
         });

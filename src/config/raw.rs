@@ -56,6 +56,49 @@ pub(super) struct RawIntegration {
     pub scheduled_alias_domain: String,
     pub meeting_buffer_before: u32,
     pub meeting_buffer_after: u32,
+    pub poll_interval_seconds: u32,
+    pub unused_reservation_expiry_days: u32,
+    pub max_reservations_per_user_per_hour: u32,
+    pub ews_timeout_seconds: u32,
+    pub ews_proxy: Option<String>,
+    pub meeting_instructions_template: String,
+    pub conference_name_template: String,
+    pub conference_description_template: String,
+    pub conference_subject_template: String,
+    pub accept_new_single_meeting_template: String,
+    pub accept_new_recurring_series_template: String,
+    pub accept_edited_single_meeting_template: String,
+    pub accept_edited_recurring_series_template: String,
+    pub accept_edited_occurrence_template: String,
+    pub reject_alias_conflict_template: String,
+    pub reject_alias_deleted_template: String,
+    pub reject_invalid_alias_id_template: String,
+    pub reject_single_meeting_past_template: String,
+    pub reject_recurring_series_past_template: String,
+    pub reject_general_error_template: String,
     pub enable_dynamic_vmrs: bool,
     pub enable_personal_vmrs: bool,
+}
+
+impl RawIntegration {
+    /// The templates by config key.
+    pub fn template_texts(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("meeting_instructions_template", self.meeting_instructions_template.clone()),
+            ("conference_name_template", self.conference_name_template.clone()),
+            ("conference_description_template", self.conference_description_template.clone()),
+            ("conference_subject_template", self.conference_subject_template.clone()),
+            ("accept_new_single_meeting_template", self.accept_new_single_meeting_template.clone()),
+            ("accept_new_recurring_series_template", self.accept_new_recurring_series_template.clone()),
+            ("accept_edited_single_meeting_template", self.accept_edited_single_meeting_template.clone()),
+            ("accept_edited_recurring_series_template", self.accept_edited_recurring_series_template.clone()),
+            ("accept_edited_occurrence_template", self.accept_edited_occurrence_template.clone()),
+            ("reject_alias_conflict_template", self.reject_alias_conflict_template.clone()),
+            ("reject_alias_deleted_template", self.reject_alias_deleted_template.clone()),
+            ("reject_invalid_alias_id_template", self.reject_invalid_alias_id_template.clone()),
+            ("reject_single_meeting_past_template", self.reject_single_meeting_past_template.clone()),
+            ("reject_recurring_series_past_template", self.reject_recurring_series_past_template.clone()),
+            ("reject_general_error_template", self.reject_general_error_template.clone()),
+        ]
+    }
 }

@@ -42,6 +42,9 @@ fn object_schema(fields: &[Field]) -> Value {
                                 map.insert("default".into(), v);
                             }
                         }
+                        Need::DefaultText(text) => {
+                            map.insert("default".into(), json!(text));
+                        }
                         Need::Optional => {
                             // null means "not set".
                             if let Some(t) = map.get("type").cloned() {
@@ -91,6 +94,11 @@ fn kind_schema(kind: &Kind) -> Value {
             json!({"type": "array", "maxItems": max_items, "items": format_schema(*format)})
         }
         Kind::Secret => json!({"type": "string"}),
+        Kind::Template { html } => json!({
+            "type": "string",
+            "maxLength": super::fields::MAX_TEMPLATE_CHARS,
+            "contentMediaType": if *html { "text/html" } else { "text/plain" },
+        }),
         Kind::Object(fields) => object_schema(fields),
         Kind::Objects { fields, min_items } => {
             json!({"type": "array", "minItems": min_items, "items": object_schema(fields)})
@@ -113,6 +121,7 @@ fn format_schema(format: Format) -> Value {
         Format::HttpsUrl => json!({"type": "string", "format": "uri", "pattern": "^https://"}),
         Format::Email => json!({"type": "string", "format": "email"}),
         Format::SocketAddr => json!({"type": "string", "examples": ["0.0.0.0:443", "[::]:443"]}),
+        Format::HttpUrl => json!({"type": "string", "format": "uri", "pattern": "^https?://"}),
         Format::Digits => json!({"type": "string", "pattern": "^[0-9]*$"}),
         Format::Origin => json!({"type": "string", "pattern": "^https://[^/]+$"}),
     }

@@ -6,3 +6,4 @@ mod config;
 mod http_server;
 mod store;
 mod support;
+mod templates;
