@@ -4,13 +4,19 @@
 //! Every table maps bytes to bytes (`&[u8]` → `&[u8]`), with typed encoding in this module, so that
 //! backups and migrations can copy any table without knowing its types.
 
+mod access;
 mod error;
+mod records;
 
 use std::path::{Path, PathBuf};
 
 use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
+pub use access::{MAX_OPERATIONS, Writer};
 pub use error::StoreError;
+pub use records::{Intent, Meeting, Operation, PendingIntent, Processed, QueuedItem, Vmr, VmrState};
+
+use access::{IndexKind, Reader, db_error};
 
 /// Where the store lives when the config does not say.
 pub const DEFAULT_PATH: &str = "/var/lib/vmr-scheduler/store.redb";
@@ -117,6 +123,96 @@ impl Store {
             version += 1;
         }
         Ok(())
+    }
+
+    /// Runs `change` in one write transaction: everything it does is committed together, or nothing
+    /// is if it returns an error.
+    pub fn write<T>(&self, change: impl FnOnce(&Writer<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let err = db_error(&self.path, "write");
+        let tx = self.db.begin_write().map_err(|e| err(e.into()))?;
+        let result = change(&Writer { tx: &tx, path: &self.path });
+        match result {
+            Ok(value) => {
+                tx.commit().map_err(|e| err(e.into()))?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = tx.abort();
+                Err(e)
+            }
+        }
+    }
+
+    fn reader(&self) -> Result<Reader<'_>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| db_error(&self.path, "read")(e.into()))?;
+        Ok(Reader { tx, path: &self.path })
+    }
+
+    pub fn vmr(&self, id: &str) -> Result<Option<Vmr>, StoreError> {
+        self.reader()?.vmr(id)
+    }
+
+    /// The VMR holding this alias of this integration, whatever its state.
+    pub fn vmr_by_alias(&self, integration: &str, numeric_alias: &str) -> Result<Option<Vmr>, StoreError> {
+        self.reader()?.vmr_by_index(IndexKind::Alias, &[integration, numeric_alias])
+    }
+
+    /// The VMR of the meeting with this UID.
+    pub fn vmr_by_uid(&self, integration: &str, uid: &str) -> Result<Option<Vmr>, StoreError> {
+        self.reader()?.vmr_by_index(IndexKind::Uid, &[integration, uid])
+    }
+
+    /// Every VMR, or every VMR of one integration.
+    pub fn vmrs(&self, integration: Option<&str>) -> Result<Vec<Vmr>, StoreError> {
+        self.reader()?.vmrs(integration)
+    }
+
+    /// The resource mailbox's sync state, if a sync has completed before.
+    pub fn sync_state(&self, integration: &str) -> Result<Option<String>, StoreError> {
+        self.reader()?.sync_state(integration)
+    }
+
+    /// Items waiting to be processed, oldest first.
+    pub fn queue(&self, integration: &str, limit: usize) -> Result<Vec<QueuedItem>, StoreError> {
+        self.reader()?.queue(integration, limit)
+    }
+
+    /// Decisions not yet carried out (after a crash or while Exchange is unavailable).
+    pub fn intents(&self, integration: &str) -> Result<Vec<PendingIntent>, StoreError> {
+        self.reader()?.intents(integration)
+    }
+
+    /// The most recent scheduling operations, newest first.
+    pub fn operations(&self, limit: usize) -> Result<Vec<Operation>, StoreError> {
+        self.reader()?.operations(limit)
+    }
+
+    /// Releases what has outlived its time: reservations never sent in a meeting, and aliases of
+    /// cancelled meetings whose hold has passed. Returns the released VMRs.
+    pub fn release_expired(&self, integration: &str, now: jiff::Timestamp) -> Result<Vec<Vmr>, StoreError> {
+        let due: Vec<Vmr> = self
+            .vmrs(Some(integration))?
+            .into_iter()
+            .filter(|v| match &v.state {
+                VmrState::Reserved { expires_at } => *expires_at <= now,
+                VmrState::Cancelled { release_at, .. } => *release_at <= now,
+                VmrState::Scheduled(_) => false,
+            })
+            .collect();
+        if due.is_empty() {
+            return Ok(due);
+        }
+        self.write(|w| {
+            let mut released = Vec::new();
+            for vmr in due {
+                // Re-read inside the transaction: a meeting may have claimed it meanwhile.
+                if w.vmr(&vmr.id)?.as_ref() == Some(&vmr) {
+                    w.delete_vmr(&vmr)?;
+                    released.push(vmr);
+                }
+            }
+            Ok(released)
+        })
     }
 
     /// Writes a consistent copy of the store at `source` to `dest`, while a service may be writing to
