@@ -5,6 +5,7 @@ pub mod config;
 pub mod exchange;
 pub mod http;
 pub mod meeting;
+pub mod reservations;
 pub mod service;
 pub mod store;
 pub mod system;

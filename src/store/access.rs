@@ -25,6 +25,7 @@ const INTENTS: Bytes = TableDefinition::new("intents");
 const PROCESSED: Bytes = TableDefinition::new("processed");
 const OPERATIONS: Bytes = TableDefinition::new("operations");
 const COUNTERS: Bytes = TableDefinition::new("counters");
+const SECRETS: Bytes = TableDefinition::new("secrets");
 
 /// The operation log keeps this many entries; older ones are dropped.
 pub const MAX_OPERATIONS: u64 = 20_000;
@@ -53,8 +54,10 @@ fn encode(path: &Path, value: &impl Serialize) -> Result<Vec<u8>, StoreError> {
 }
 
 fn decode<T: DeserializeOwned>(path: &Path, table: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| StoreError::Corrupt { path: path.to_path_buf(), detail: format!("a record in {table} is unreadable: {e}") })
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("a record in {table} is unreadable: {e}"),
+    })
 }
 
 pub(super) fn db_error<'a>(path: &'a Path, action: &'static str) -> impl Fn(redb::Error) -> StoreError + 'a {
@@ -156,7 +159,13 @@ impl Writer<'_> {
     }
 
     /// Queues an item for processing; an item already queued keeps its place with the newer change key.
-    pub fn enqueue(&self, integration: &str, item_id: &str, change_key: &str, now: Timestamp) -> Result<(), StoreError> {
+    pub fn enqueue(
+        &self,
+        integration: &str,
+        item_id: &str,
+        change_key: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let by_item = key(&[integration, item_id]);
         if let Some(queue_key) = self.get(QUEUE_BY_ITEM, &by_item)? {
             if let Some(raw) = self.get(QUEUE, &queue_key)? {
@@ -212,20 +221,24 @@ impl Writer<'_> {
         self.remove(INTENTS, &key(&[integration, item_id]))
     }
 
-    pub fn mark_processed(
-        &self,
-        integration: &str,
-        item_id: &str,
-        change_key: &str,
-        processed: &Processed,
-    ) -> Result<(), StoreError> {
-        self.put(PROCESSED, &key(&[integration, item_id, change_key]), &encode(self.path, processed)?)
+    /// Marks an item done. Keyed by item id alone: Exchange changes an item's change key for
+    /// bookkeeping (read flags, processing marks) without it becoming a new request.
+    pub fn mark_processed(&self, integration: &str, item_id: &str, processed: &Processed) -> Result<(), StoreError> {
+        self.put(PROCESSED, &key(&[integration, item_id]), &encode(self.path, processed)?)
     }
 
-    pub fn processed(&self, integration: &str, item_id: &str, change_key: &str) -> Result<Option<Processed>, StoreError> {
-        self.get(PROCESSED, &key(&[integration, item_id, change_key]))?
-            .map(|b| decode(self.path, "processed", &b))
-            .transpose()
+    pub fn processed(&self, integration: &str, item_id: &str) -> Result<Option<Processed>, StoreError> {
+        self.get(PROCESSED, &key(&[integration, item_id]))?.map(|b| decode(self.path, "processed", &b)).transpose()
+    }
+
+    /// A named secret of this store (created by `generate` on first use).
+    pub fn secret(&self, name: &str, generate: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        if let Some(v) = self.get(SECRETS, name.as_bytes())? {
+            return Ok(v);
+        }
+        let v = generate();
+        self.put(SECRETS, name.as_bytes(), &v)?;
+        Ok(v)
     }
 
     /// Appends to the operation log, dropping the oldest entries beyond [`MAX_OPERATIONS`].
@@ -332,7 +345,10 @@ impl Reader<'_> {
     }
 
     pub fn intents(&self, integration: &str) -> Result<Vec<PendingIntent>, StoreError> {
-        self.scan(INTENTS, &prefix(&[integration]), usize::MAX)?.iter().map(|b| decode(self.path, "intents", b)).collect()
+        self.scan(INTENTS, &prefix(&[integration]), usize::MAX)?
+            .iter()
+            .map(|b| decode(self.path, "intents", b))
+            .collect()
     }
 
     /// The most recent operations, newest first.

@@ -70,12 +70,20 @@ pub struct QueuedItem {
 /// crash repeats the same answer instead of deciding again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Intent {
-    Accept { body_html: String },
-    Decline { body_html: String },
+    Accept {
+        body_html: String,
+    },
+    Decline {
+        body_html: String,
+    },
     /// Remove a cancelled meeting from the resource's calendar.
     RemoveCancelled,
     /// Replace the placeholder in the organizer's meeting with these instructions and send the update.
-    FillPlaceholder { organizer: String, uid: String, instructions_html: String },
+    FillPlaceholder {
+        organizer: String,
+        uid: String,
+        instructions_html: String,
+    },
 }
 
 /// A pending intent with its context.

@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod http_server;
+mod reservations;
 mod store;
 mod support;
 mod templates;

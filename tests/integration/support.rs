@@ -68,3 +68,10 @@ pub fn valid_config(dir: &Path) -> Value {
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_vmr-scheduler"))
 }
+
+/// The integration of [`valid_config`], loaded through the real config checks.
+pub fn integration(dir: &Path) -> vmr_scheduler::config::Integration {
+    let config = vmr_scheduler::config::load(valid_config(dir).to_string().as_bytes(), Some(dir), None)
+        .unwrap_or_else(|e| panic!("valid config: {e:?}"));
+    config.integrations[0].clone()
+}
