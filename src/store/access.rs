@@ -167,12 +167,12 @@ impl Writer<'_> {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let by_item = key(&[integration, item_id]);
-        if let Some(queue_key) = self.get(QUEUE_BY_ITEM, &by_item)? {
-            if let Some(raw) = self.get(QUEUE, &queue_key)? {
-                let mut item: QueuedItem = decode(self.path, "inbox_queue", &raw)?;
-                item.change_key = change_key.to_string();
-                return self.put(QUEUE, &queue_key, &encode(self.path, &item)?);
-            }
+        if let Some(queue_key) = self.get(QUEUE_BY_ITEM, &by_item)?
+            && let Some(raw) = self.get(QUEUE, &queue_key)?
+        {
+            let mut item: QueuedItem = decode(self.path, "inbox_queue", &raw)?;
+            item.change_key = change_key.to_string();
+            return self.put(QUEUE, &queue_key, &encode(self.path, &item)?);
         }
         let seq = self.next_counter(&format!("queue\0{integration}"))?;
         let mut queue_key = prefix(&[integration]);
