@@ -536,5 +536,31 @@ const INTEGRATION: &[Field] = &[
         ),
         "Task pane: text when the page is opened outside Outlook or Office.js could not load.",
     ),
+    field(
+        "addin_pane_shared_calendar_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default(
+            "\"You are working in someone else's calendar. Personal rooms can only be added to meetings in your own calendar.\"",
+        ),
+        "Task pane: text when only personal VMRs are enabled and the meeting is in a shared (delegate) calendar.",
+    ),
+    field(
+        "addin_pane_notification_success_message",
+        Kind::Str { max_len: 150, format: Format::NonEmpty },
+        Need::Default("\"A video meeting room was added. It is booked when you send the invitation.\""),
+        "Notification bar of the meeting after a room was added (at most 150 characters).",
+    ),
+    field(
+        "addin_pane_notification_placeholder_message",
+        Kind::Str { max_len: 150, format: Format::NonEmpty },
+        Need::Default("\"Joining details will be sent to the attendees after you send the invitation.\""),
+        "Notification bar of the meeting after the placeholder was inserted (at most 150 characters).",
+    ),
+    field(
+        "addin_pane_language",
+        Kind::Str { max_len: 35, format: Format::NonEmpty },
+        Need::Default("\"en\""),
+        "Language tag (BCP 47, such as \"en\" or \"de-CH\") of the task-pane texts above, for screen readers and hyphenation.",
+    ),
     // --- end of add-in block ---
 ];

@@ -112,6 +112,8 @@ pub struct AddinSettings {
     pub placeholder_instructions_template: String,
     /// Every user-visible task-pane text, keyed by its config key without the `addin_pane_` prefix.
     pub pane_texts: Vec<(&'static str, String)>,
+    /// Language tag of the task-pane texts.
+    pub pane_language: String,
 }
 
 impl Config {
@@ -388,7 +390,11 @@ fn from_raw(raw: raw::RawConfig) -> Result<Config, Vec<ConfigError>> {
                     ),
                     ("back_button", i.addin_pane_back_button),
                     ("not_in_outlook_message", i.addin_pane_not_in_outlook_message),
+                    ("shared_calendar_message", i.addin_pane_shared_calendar_message),
+                    ("notification_success_message", i.addin_pane_notification_success_message),
+                    ("notification_placeholder_message", i.addin_pane_notification_placeholder_message),
                 ],
+                pane_language: i.addin_pane_language,
             },
         });
     }

@@ -97,4 +97,8 @@ pub(super) struct RawIntegration {
     pub addin_pane_personal_vmr_error_inserting_meeting_message: String,
     pub addin_pane_back_button: String,
     pub addin_pane_not_in_outlook_message: String,
+    pub addin_pane_shared_calendar_message: String,
+    pub addin_pane_notification_success_message: String,
+    pub addin_pane_notification_placeholder_message: String,
+    pub addin_pane_language: String,
 }
