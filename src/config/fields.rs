@@ -442,9 +442,9 @@ const INTEGRATION: &[Field] = &[
         "addin_pane_general_error_message",
         Kind::Str { max_len: 1000, format: Format::NonEmpty },
         Need::Default(
-            "\"Something went wrong while adding the video meeting room. Please try again; if it keeps failing, tell your help desk the reference below.\"",
+            "\"Something went wrong while adding the video meeting room. Please try again; if it keeps happening, contact your help desk.\"",
         ),
-        "Task pane: text of the error state (the server's own message and a reference follow it).",
+        "Task pane: text of the error state (the server's own message and, when there is one, a reference follow it).",
     ),
     field(
         "addin_pane_retry_button",
