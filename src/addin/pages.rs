@@ -89,7 +89,8 @@ pub fn taskpane(integration: &Integration, local: LocalLibrary) -> Page {
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     html.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
     html.push_str(&html_escape(text(a, "title")));
-    html.push_str("</title>\n<link rel=\"stylesheet\" href=\"/addin/static/taskpane.css\">\n");
+    html.push_str("</title>\n<link rel=\"icon\" href=\"/addin/static/icon-32.png\">\n");
+    html.push_str("<link rel=\"stylesheet\" href=\"/addin/static/taskpane.css\">\n");
     html.push_str("<script type=\"application/json\" id=\"vmr-config\">");
     html.push_str(&script_json(&settings));
     html.push_str("</script>\n");
