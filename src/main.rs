@@ -172,6 +172,18 @@ fn check_config(path: &Path) -> ExitCode {
             dir.display()
         ));
     }
+    if config.integrations.iter().any(|i| i.addin.use_custom_add_in_sources) {
+        let library = addin::OfficeJsLibrary::new(&config.server.office_js_dir);
+        match library.files() {
+            Ok(files) if files.iter().any(|f| f.path == "office.js") => {}
+            Ok(_) => problems.push(format!(
+                "server.office_js_dir: \"{}\" lists no office.js in {}; reinstall it with packaging/fetch-office-js",
+                library.dir().display(),
+                addin::CHECKSUM_FILE
+            )),
+            Err(e) => problems.push(format!("server.office_js_dir (needed by use_custom_add_in_sources): {e}")),
+        }
+    }
     if !problems.is_empty() {
         eprintln!("{}: {} problem(s):", path.display(), problems.len());
         for p in &problems {

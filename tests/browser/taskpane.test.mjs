@@ -351,6 +351,25 @@ describe('VMR types on offer', () => {
     await t.page.close();
   });
 
+  test('shows its progress in the pane and the notification bar while it works', async () => {
+    // Slow Outlook calls keep the pane in its working state long enough to look at it.
+    const t = await h.openTaskpane(browser, appliance, 'corp', setupFor(appliance, 'corp', { asyncDelayMs: 300 }));
+    await h.waitForState(t.page, 'choice');
+    await t.page.click('#choose-single-use');
+    await h.waitForState(t.page, 'working');
+    await h.screenshot(t.page, 'working');
+    const settings = await h.pageSettings(t.page);
+    assert.equal(await t.page.getAttribute('#app', 'aria-busy'), 'true');
+    assert.match(await t.page.textContent('#view'), new RegExp(settings.texts.working_message));
+    await t.page.waitForFunction((m) => document.getElementById('status').textContent === m, settings.texts.working_message);
+    await t.page.waitForFunction(() => window.__officeCalls.some((c) => c.api === 'item.notificationMessages.replaceAsync'));
+    const progress = callsTo(await h.officeCalls(t.page), 'item.notificationMessages.replaceAsync')[0].args;
+    assert.deepEqual(progress.slice(0, 2), ['vmrScheduler', { type: 'progressIndicator', message: settings.texts.working_message }]);
+    await h.waitForAnyState(t.page, ['success', 'error', 'placeholder']);
+    assert.equal(await t.page.getAttribute('#app', 'aria-busy'), 'false');
+    await t.page.close();
+  });
+
   test('fits a 320-pixel-wide pane without horizontal scrolling', async () => {
     const t = await h.openTaskpane(browser, appliance, 'corp', setupFor(appliance, 'corp'), { width: 320, height: 568 });
     await h.waitForState(t.page, 'choice');

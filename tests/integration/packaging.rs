@@ -154,3 +154,34 @@ fn refuses_a_tarball_that_is_not_office_js_and_leaves_the_installation_alone() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not an @microsoft/office-js package"));
     assert_eq!(std::fs::read(dest.join("SHA256SUMS")).expect("sums"), before);
 }
+
+#[test]
+fn check_config_requires_an_installed_office_js_when_custom_sources_are_used() {
+    let dir = TempDir::new("check-officejs");
+    let dest = dir.path().join("office-js");
+    let doc = support::document(
+        vec![support::integration("corp", serde_json::json!({"use_custom_add_in_sources": true}))],
+        serde_json::json!({"office_js_dir": dest.to_string_lossy()}),
+    );
+    let mut doc = doc;
+    doc["store"] = serde_json::json!({"path": dir.path().join("store.redb").to_string_lossy()});
+    let config = dir.path().join("config.json");
+    std::fs::write(&config, doc.to_string()).expect("config");
+    let check = || {
+        Command::new(env!("CARGO_BIN_EXE_vmr-scheduler"))
+            .arg("check-config")
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .expect("run")
+    };
+    let before = check();
+    assert_eq!(before.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&before.stderr);
+    assert!(err.contains("server.office_js_dir") && err.contains("packaging/fetch-office-js"), "{err}");
+
+    let tgz = tarball(dir.path(), &package());
+    assert!(fetch(&["--tarball".as_ref(), tgz.as_os_str(), dest.as_os_str()]).status.success());
+    let after = check();
+    assert!(after.status.success(), "{}", String::from_utf8_lossy(&after.stderr));
+}
