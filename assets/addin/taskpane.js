@@ -18,10 +18,6 @@
   var PROP_PLACEHOLDER = 'vmr_placeholder'; // "1" when the placeholder text was inserted
   var NOTIFICATION_KEY = 'vmrScheduler';
   var NOTIFICATION_ICON = 'Icon16'; // a bt:Image resid of the manifest
-  /* The marked block in the body: a wrapper element with this id, and a rule line of this
-     character at its start and end, which survives clients that drop ids (and plain-text bodies). */
-  var BLOCK_ID = 'vmr-scheduler-instructions';
-  var RULE = repeat('\u2500', 40);
   var REQUEST_TIMEOUT_MS = 30000;
   var OFFICE_READY_TIMEOUT_MS = 15000;
   var MAX_NOTIFICATION_CHARS = 150;
@@ -43,12 +39,6 @@
     } catch (e) {
       return { texts: {} };
     }
-  }
-
-  function repeat(s, n) {
-    var out = '';
-    for (var i = 0; i < n; i++) out += s;
-    return out;
   }
 
   function text(key) {
@@ -327,68 +317,9 @@
     }
   }
 
-  /* ---------- The body block ---------- */
+  /* ---------- The body block (body-block.js) ---------- */
 
-  function blockHtml(inner) {
-    var rule = '<p style="margin:0;color:#a6a6a6;font-size:8pt;line-height:10pt">' + RULE + '</p>';
-    return '<div id="' + BLOCK_ID + '" style="margin:12pt 0 0 0">' + rule + inner + rule + '</div>';
-  }
-
-  function blockText(inner) {
-    return RULE + '\n' + htmlToText(inner) + '\n' + RULE;
-  }
-
-  /* Replaces the marked block in `html`, or inserts it before </body> (or at the end); every byte
-     outside the block stays as it was. */
-  function replaceHtmlBlock(html, block) {
-    // Outlook on the web prefixes ids with "x_" in some views.
-    var open = new RegExp('<div\\b[^>]*?\\bid\\s*=\\s*(["\']?)(?:x_)?' + BLOCK_ID + '\\1(?=[\\s>/])[^>]*>', 'i');
-    var m = open.exec(html);
-    if (m) {
-      var end = matchingDivEnd(html, m.index + m[0].length);
-      if (end > 0) return html.slice(0, m.index) + block + html.slice(end);
-    }
-    var first = html.indexOf(RULE);
-    var second = first >= 0 ? html.indexOf(RULE, first + RULE.length) : -1;
-    if (second > 0) {
-      var start = Math.max(lastTagStart(html, first, 'p'), lastTagStart(html, first, 'div'));
-      if (start < 0) start = first;
-      var close = html.slice(second).search(/<\/(p|div)\s*>/i);
-      var stop = close >= 0 ? second + close + html.slice(second + close).indexOf('>') + 1 : second + RULE.length;
-      return html.slice(0, start) + block + html.slice(stop);
-    }
-    var bodyEnd = html.search(/<\/body\s*>(?![\s\S]*<\/body\s*>)/i);
-    if (bodyEnd >= 0) return html.slice(0, bodyEnd) + block + html.slice(bodyEnd);
-    return html + block;
-  }
-
-  function lastTagStart(html, before, tag) {
-    var re = new RegExp('<' + tag + '\\b', 'ig');
-    var found = -1;
-    var m;
-    while ((m = re.exec(html)) && m.index < before) found = m.index;
-    return found;
-  }
-
-  /* The index just after the </div> that closes a <div> whose content starts at `from`. */
-  function matchingDivEnd(html, from) {
-    var re = /<(\/?)div\b[^>]*>/ig;
-    re.lastIndex = from;
-    var depth = 1;
-    var m;
-    while ((m = re.exec(html))) {
-      depth += m[1] ? -1 : 1;
-      if (depth === 0) return m.index + m[0].length;
-    }
-    return -1;
-  }
-
-  function replaceTextBlock(body, block) {
-    var first = body.indexOf(RULE);
-    var second = first >= 0 ? body.indexOf(RULE, first + RULE.length) : -1;
-    if (second > 0) return body.slice(0, first) + block + body.slice(second + RULE.length);
-    return body + (body && !/\n$/.test(body) ? '\n\n' : '\n') + block + '\n';
-  }
+  var Block = window.VmrBodyBlock;
 
   function htmlToText(html) {
     var doc = new DOMParser().parseFromString('<body>' + html + '</body>', 'text/html');
@@ -429,7 +360,7 @@
           return;
         }
         var value = current.value || '';
-        var updated = html ? replaceHtmlBlock(value, blockHtml(innerHtml)) : replaceTextBlock(value, blockText(innerHtml));
+        var updated = html ? Block.replaceHtml(value, Block.html(innerHtml)) : Block.replaceText(value, Block.text(htmlToText(innerHtml)));
         body.setAsync(updated, { coercionType: coercion }, function (set) {
           if (succeeded(set)) done();
           else fail(officeProblem('body.setAsync', set));

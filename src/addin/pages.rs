@@ -109,7 +109,7 @@ pub fn taskpane(integration: &Integration, local: LocalLibrary) -> Page {
     html.push_str("<div id=\"status\" class=\"visually-hidden\" role=\"status\" aria-live=\"polite\"></div>\n");
     html.push_str("<noscript><p class=\"message\">");
     html.push_str(&html_escape(text(a, "not_in_outlook_message")));
-    html.push_str("</p></noscript>\n</main>\n<script src=\"/addin/static/taskpane.js\"></script>\n</body>\n</html>\n");
+    html.push_str("</p></noscript>\n</main>\n<script src=\"/addin/static/body-block.js\"></script>\n<script src=\"/addin/static/taskpane.js\"></script>\n</body>\n</html>\n");
     Page { html, script_sources: origins }
 }
 
