@@ -19,11 +19,6 @@ pub fn taskpane_url(integration: &Integration) -> String {
     format!("https://{}/addin/{}/taskpane.html", integration.addin_server_domain, integration.name)
 }
 
-/// The manifest's download URL.
-pub fn manifest_url(integration: &Integration) -> String {
-    format!("https://{}/addin/{}/manifest.xml", integration.addin_server_domain, integration.name)
-}
-
 /// The file name offered when the manifest is downloaded.
 pub fn manifest_filename(integration: &Integration) -> String {
     format!("vmr-scheduler-{}-manifest.xml", integration.name)
@@ -66,7 +61,7 @@ fn manifest_version() -> String {
 
 /// Escapes text for an XML attribute value or element content. Characters XML 1.0 cannot carry at
 /// all (most C0 controls) are dropped; the config cannot normally contain them anyway.
-pub fn xml_escape(s: &str) -> String {
+fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -7,6 +7,6 @@ mod manifest;
 mod office_js;
 mod pages;
 
-pub use manifest::{ICON_SIZES, addin_id, manifest, manifest_filename, manifest_url, taskpane_url, xml_escape};
+pub use manifest::{ICON_SIZES, addin_id, manifest, manifest_filename, taskpane_url};
 pub use office_js::{AddinError, CHECKSUM_FILE, LibraryFile, OfficeJsLibrary, is_safe_relative_path};
-pub use pages::{API_PREFIX, LOCAL_MICROSOFT_AJAX, LOCAL_OFFICE_JS, LocalLibrary, Page, placeholder_html, taskpane};
+pub use pages::{API_PREFIX, LocalLibrary, Page, placeholder_html, taskpane};

@@ -7,9 +7,9 @@ use serde_json::{Map, Value, json};
 use crate::config::Integration;
 
 /// Where Office.js is served from when `use_custom_add_in_sources` is set (see `packaging/fetch-office-js`).
-pub const LOCAL_OFFICE_JS: &str = "/addin/lib/office.js";
+const LOCAL_OFFICE_JS: &str = "/addin/lib/office.js";
 /// The locally hosted MicrosoftAjax.js, loaded before Office.js when it is installed.
-pub const LOCAL_MICROSOFT_AJAX: &str = "/addin/lib/MicrosoftAjax.js";
+const LOCAL_MICROSOFT_AJAX: &str = "/addin/lib/MicrosoftAjax.js";
 /// Where Office.js's Outlook host scripts fetch MicrosoftAjax.js from when `Sys` is not yet defined
 /// (read from `outlook-web-16.01.js` and `office.js` of `@microsoft/office-js` 1.1.110).
 const MICROSOFT_AJAX_CDN_ORIGIN: &str = "https://ajax.aspnetcdn.com";
