@@ -90,6 +90,8 @@ describe('single-use VMR', () => {
     assert.equal(sent.token_type, 'exchange_identity');
     assert.equal(sent.subject, 'Quarterly review');
     assert.equal(sent.shared_calendar, false);
+    // The appliance checked the token's signature against the Exchange metadata at its amurl.
+    assert.ok(exchange.requests() >= 1, 'the appliance fetched the authentication metadata document');
     const answer = t.api[0].json;
     assert.equal(t.api[0].status, 200);
 

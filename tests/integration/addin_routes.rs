@@ -59,6 +59,8 @@ fn the_manifest_downloads_as_an_xml_attachment() {
     assert_eq!(f.app.handle(&support::get("/addin/other/manifest.xml")).status, 404);
 }
 
+// CSP Level 3 §6.1.10 (script-src): the page may run only scripts from its own origin and the
+// configured Office.js origins; no 'unsafe-inline', so injected markup cannot run.
 #[test]
 fn the_task_pane_loads_office_js_from_the_cdn_and_its_policy_allows_only_that() {
     let f = fixture(vec![support::integration("corp", json!({"enable_personal_vmrs": true}))], None);
@@ -88,6 +90,8 @@ fn the_task_pane_loads_office_js_from_the_cdn_and_its_policy_allows_only_that() 
     assert_eq!(settings["texts"]["retry_button"], "Try again");
 }
 
+// HTML Living Standard §4.12.1.3 (restrictions for contents of script elements): the settings JSON
+// must never contain "</script" or "<!--", whatever an administrator writes in a text.
 #[test]
 fn every_task_pane_text_comes_from_the_config_and_cannot_break_out_of_the_page() {
     let hostile = "</script><script>alert(1)</script> & <b>";
@@ -180,6 +184,8 @@ fn custom_sources_load_office_js_and_microsoft_ajax_from_the_appliance_only() {
     assert_eq!(script_src(header(&r, "content-security-policy")), ["'self'"]);
 }
 
+// RFC 3986 §5.2.4 (dot segments) and §2.1 (percent-encoding): no spelling of a path may reach a file
+// outside the checksum list.
 #[test]
 fn local_office_js_serves_listed_files_unchanged_and_nothing_else() {
     let office = b"var Office = {}; /* Microsoft's bytes */".repeat(40);
