@@ -436,6 +436,32 @@ describe('personal VMR (the personal API is answered by the test: its server sid
     await t.page.close();
   });
 
+  test('on Mailbox 1.8 the location goes in as an enhanced location, beside the ones already there', async () => {
+    const t = await h.openTaskpane(
+      browser,
+      appliance,
+      'personal',
+      setupFor(appliance, 'personal', { mailboxVersion: '1.8', item: { enhancedLocations: [{ id: 'Room 4.12', type: 'custom' }], location: 'Room 4.12' } }),
+      {
+        beforeGoto: (page) =>
+          answerPersonalApi(page, (p) =>
+            p === 'personal_vmrs' ? [200, { vmrs: ROOMS.slice(0, 1) }] : [200, { instructions_html: '<p>Join alex</p>', location: 'alex@vc.example.com' }],
+          ),
+      },
+    );
+    await h.waitForState(t.page, 'personal-list');
+    await t.page.click('[data-vmr-id="vmr-1"]');
+    await h.waitForState(t.page, 'success');
+    const calls = await h.officeCalls(t.page);
+    assert.equal(callsTo(calls, 'item.location.setAsync').length, 0);
+    assert.deepEqual(callsTo(calls, 'item.enhancedLocation.addAsync')[0].args[0], [{ id: 'alex@vc.example.com', type: 'custom' }]);
+    assert.deepEqual((await h.itemState(t.page)).enhancedLocations, [
+      { id: 'Room 4.12', type: 'custom' },
+      { id: 'alex@vc.example.com', type: 'custom' },
+    ]);
+    await t.page.close();
+  });
+
   test('an unknown user signs in through the Office dialog, then picks a room', async () => {
     const t = await h.openTaskpane(
       browser,
