@@ -1,6 +1,7 @@
 //! vmr-scheduler as a library: the parts of the appliance, used by the `vmr-scheduler` binary
 //! (`main.rs`, the command line) and by the integration tests.
 
+pub mod addin;
 pub mod config;
 pub mod exchange;
 pub mod http;

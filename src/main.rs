@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use argh::FromArgs;
-use vmr_scheduler::{config, http, service, store, system, templates};
+
+use vmr_scheduler::{addin, config, http, service, store, system, templates};
 
 /// Exit code: invalid configuration or command line.
 const EXIT_CONFIG: u8 = 2;
@@ -30,6 +31,7 @@ enum Command {
     Serve(ServeArgs),
     CheckConfig(CheckConfigArgs),
     ConfigSchema(ConfigSchemaArgs),
+    Manifest(ManifestArgs),
     Backup(BackupArgs),
     Version(VersionArgs),
 }
@@ -59,6 +61,18 @@ struct CheckConfigArgs {
 #[derive(FromArgs)]
 #[argh(subcommand, name = "config-schema")]
 struct ConfigSchemaArgs {}
+
+/// Print the Outlook add-in manifest (XML) of an integration, to deploy in Exchange.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "manifest")]
+struct ManifestArgs {
+    /// the config file (default /etc/vmr-scheduler/config.json)
+    #[argh(option, default = "PathBuf::from(config::DEFAULT_PATH)")]
+    config: PathBuf,
+    /// the integration (may be left out when the config has only one)
+    #[argh(option)]
+    integration: Option<String>,
+}
 
 /// Write a consistent copy of the store to PATH; safe while the service runs.
 #[derive(FromArgs)]
@@ -107,6 +121,7 @@ fn main() -> ExitCode {
             print!("{}", config::json_schema());
             ExitCode::SUCCESS
         }
+        Command::Manifest(a) => manifest(&a),
         Command::Backup(a) => backup(&a),
         Command::Version(VersionArgs {}) => {
             println!("vmr-scheduler {}", env!("CARGO_PKG_VERSION"));
@@ -161,6 +176,18 @@ fn check_config(path: &Path) -> ExitCode {
             dir.display()
         ));
     }
+    if config.integrations.iter().any(|i| i.addin.use_custom_add_in_sources) {
+        let library = addin::OfficeJsLibrary::new(&config.server.office_js_dir);
+        match library.files() {
+            Ok(files) if files.iter().any(|f| f.path == "office.js") => {}
+            Ok(_) => problems.push(format!(
+                "server.office_js_dir: \"{}\" lists no office.js in {}; reinstall it with packaging/fetch-office-js",
+                library.dir().display(),
+                addin::CHECKSUM_FILE
+            )),
+            Err(e) => problems.push(format!("server.office_js_dir (needed by use_custom_add_in_sources): {e}")),
+        }
+    }
     if !problems.is_empty() {
         eprintln!("{}: {} problem(s):", path.display(), problems.len());
         for p in &problems {
@@ -170,6 +197,35 @@ fn check_config(path: &Path) -> ExitCode {
     }
     let names: Vec<&str> = config.integrations.iter().map(|i| i.name.as_str()).collect();
     println!("{}: OK ({} integration(s): {})", path.display(), names.len(), names.join(", "));
+    ExitCode::SUCCESS
+}
+
+fn manifest(args: &ManifestArgs) -> ExitCode {
+    let Some(config) = load_config(&args.config) else {
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let names: Vec<&str> = config.integrations.iter().map(|i| i.name.as_str()).collect();
+    let integration = match (&args.integration, config.integrations.as_slice()) {
+        (Some(name), _) => config.integration(name),
+        (None, [only]) => Some(only),
+        (None, _) => {
+            eprintln!(
+                "the config has {} integrations ({}); choose one with --integration NAME",
+                names.len(),
+                names.join(", ")
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let Some(integration) = integration else {
+        eprintln!(
+            "no integration is named \"{}\"; the config has: {}",
+            args.integration.as_deref().unwrap_or_default(),
+            names.join(", ")
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    print!("{}", addin::manifest(integration));
     ExitCode::SUCCESS
 }
 

@@ -193,6 +193,12 @@ const SERVER: &[Field] = &[
         ),
         "Web origins allowed to show the add-in pages in a frame (Outlook on the web). The origins of every integration's exchange_domains are added to this list; every other site is denied.",
     ),
+    field(
+        "office_js_dir",
+        Kind::Str { max_len: 4096, format: Format::Path },
+        Need::Default("\"/usr/share/vmr-scheduler/office-js\""),
+        "Directory where packaging/fetch-office-js installed Office.js; its files listed in SHA256SUMS are served under /addin/lib/ for integrations with use_custom_add_in_sources.",
+    ),
 ];
 
 const STORE: &[Field] = &[field(
@@ -416,4 +422,272 @@ const INTEGRATION: &[Field] = &[
         Need::Default("false"),
         "Offer personal VMRs in the add-in (needs single sign-on settings).",
     ),
+    // --- Outlook add-in: manifest labels, Office.js sources, task-pane texts (issue 3) ---
+    field(
+        "addin_display_name",
+        Kind::Str { max_len: 125, format: Format::NonEmpty },
+        Need::Default("\"Video Meeting Rooms\""),
+        "Name of the add-in in Outlook's add-in lists (manifest DisplayName; at most 125 characters).",
+    ),
+    field(
+        "addin_description",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Adds a secure video meeting room and its joining instructions to your Outlook meetings.\""),
+        "Description of the add-in shown to users and administrators (manifest Description; at most 250 characters).",
+    ),
+    field(
+        "addin_provider_name",
+        Kind::Str { max_len: 125, format: Format::NonEmpty },
+        Need::Default("\"vmr-scheduler\""),
+        "Who provides the add-in, usually your organisation (manifest ProviderName; at most 125 characters).",
+    ),
+    field(
+        "addin_group_label",
+        Kind::Str { max_len: 125, format: Format::NonEmpty },
+        Need::Default("\"Video meeting\""),
+        "Label of the ribbon group that holds the add-in's button (at most 125 characters).",
+    ),
+    field(
+        "addin_button_label",
+        Kind::Str { max_len: 125, format: Format::NonEmpty },
+        Need::Default("\"Add a video meeting\""),
+        "Label of the ribbon button that opens the task pane (at most 125 characters).",
+    ),
+    field(
+        "addin_supertip_title",
+        Kind::Str { max_len: 125, format: Format::NonEmpty },
+        Need::Default("\"Add a video meeting room\""),
+        "Title of the button's tooltip (at most 125 characters).",
+    ),
+    field(
+        "addin_supertip_description",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default(
+            "\"Opens a pane that puts a secure video meeting room and its joining instructions into this meeting.\"",
+        ),
+        "Text of the button's tooltip (at most 250 characters).",
+    ),
+    field(
+        "office_js_url",
+        Kind::Str { max_len: 2048, format: Format::HttpsUrl },
+        Need::Default("\"https://appsforoffice.microsoft.com/lib/1/hosted/office.js\""),
+        "Where the task pane loads Office.js from when use_custom_add_in_sources is false. Its origin is allowed in the pages' Content-Security-Policy.",
+    ),
+    field(
+        "use_custom_add_in_sources",
+        Kind::Bool,
+        Need::Default("false"),
+        "Load Office.js (and MicrosoftAjax.js) from this appliance's /addin/lib/ instead of office_js_url, for sites without Internet access. Install the files with packaging/fetch-office-js into server.office_js_dir.",
+    ),
+    field(
+        "additional_add_in_script_sources",
+        Kind::StrList { max_items: 16, format: Format::HttpsUrl },
+        Need::Default("[]"),
+        "Extra scripts the task pane loads before Office.js (https URLs, in order), for example a MicrosoftAjax.js hosted elsewhere. Their origins are allowed in the pages' Content-Security-Policy.",
+    ),
+    field(
+        "placeholder_instructions_template",
+        Kind::Str { max_len: 12288, format: Format::NonEmpty },
+        Need::Default(
+            "\"This meeting will take place in a video meeting room. The joining instructions could not be added when the meeting was created; they will be sent to all attendees in a meeting update shortly.\"",
+        ),
+        "Text the add-in puts in the meeting body when it cannot reach this appliance; the scheduler replaces it with the real joining instructions later.",
+    ),
+    field(
+        "addin_pane_title",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Video meeting room\""),
+        "Task pane: heading.",
+    ),
+    field(
+        "addin_pane_description",
+        Kind::Str { max_len: 1000, format: Format::Any },
+        Need::Default(
+            "\"Give this meeting its own secure video meeting room. The joining details go into the invitation for everyone you invite.\"",
+        ),
+        "Task pane: text under the heading.",
+    ),
+    field(
+        "addin_pane_button_title",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Add a single-use room\""),
+        "Task pane: the button that adds a single-use VMR.",
+    ),
+    field(
+        "addin_pane_single_use_hint",
+        Kind::Str { max_len: 1000, format: Format::Any },
+        Need::Default("\"A new room, only for this meeting and its occurrences.\""),
+        "Task pane: text under the single-use button when both VMR types are offered.",
+    ),
+    field(
+        "addin_pane_personal_vmr_hint",
+        Kind::Str { max_len: 1000, format: Format::Any },
+        Need::Default("\"One of the rooms you own, with its usual address and PIN.\""),
+        "Task pane: text under the personal-VMR button when both VMR types are offered.",
+    ),
+    field(
+        "addin_pane_working_message",
+        Kind::Str { max_len: 150, format: Format::NonEmpty },
+        Need::Default("\"Adding the video meeting room…\""),
+        "Task pane and notification bar: shown while the room is being added (at most 150 characters).",
+    ),
+    field(
+        "addin_pane_success_heading",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Room added\""),
+        "Task pane: heading after a room was added.",
+    ),
+    field(
+        "addin_pane_success_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default(
+            "\"The joining details are in the meeting. The room is booked once you send the invitation, so remember to select Send.\"",
+        ),
+        "Task pane: text after a room was added.",
+    ),
+    field(
+        "addin_pane_already_video_meeting_heading",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"This meeting already has a room\""),
+        "Task pane: heading when the meeting already has a VMR from this add-in.",
+    ),
+    field(
+        "addin_pane_already_video_meeting_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default(
+            "\"A video meeting room was added to this meeting earlier, so nothing was changed. Its joining details are in the meeting body.\"",
+        ),
+        "Task pane: text when the meeting already has a VMR from this add-in.",
+    ),
+    field(
+        "addin_pane_general_error_heading",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"The room could not be added\""),
+        "Task pane: heading of the error state.",
+    ),
+    field(
+        "addin_pane_general_error_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default(
+            "\"Something went wrong while adding the video meeting room. Please try again; if it keeps happening, contact your help desk.\"",
+        ),
+        "Task pane: text of the error state (the server's own message and, when there is one, a reference follow it).",
+    ),
+    field(
+        "addin_pane_retry_button",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Try again\""),
+        "Task pane: the button that retries after an error.",
+    ),
+    field(
+        "addin_pane_reference_label",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Reference\""),
+        "Task pane: label before the correlation id shown with errors.",
+    ),
+    field(
+        "addin_pane_management_node_down_heading",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Joining details will follow\""),
+        "Task pane: heading when the appliance cannot be reached and a placeholder was inserted.",
+    ),
+    field(
+        "addin_pane_management_node_down_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default(
+            "\"The video service could not be reached just now. A note has been put in the meeting instead: send the invitation as usual, and everyone will receive the joining details in an update.\"",
+        ),
+        "Task pane: text when the appliance cannot be reached and a placeholder was inserted.",
+    ),
+    field(
+        "addin_pane_personal_vmr_add_button",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Use one of my rooms\""),
+        "Task pane: the button that starts adding a personal VMR.",
+    ),
+    field(
+        "addin_pane_personal_vmr_sign_in_button",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Sign in\""),
+        "Task pane: the sign-in button for personal VMRs.",
+    ),
+    field(
+        "addin_pane_personal_vmr_sign_in_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default("\"To find the rooms you own, sign in once with your work account.\""),
+        "Task pane: text above the sign-in button.",
+    ),
+    field(
+        "addin_pane_personal_vmr_select_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default("\"Choose the room for this meeting:\""),
+        "Task pane: text above the list of the user's personal VMRs.",
+    ),
+    field(
+        "addin_pane_personal_vmr_none_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default(
+            "\"You do not own any video meeting rooms yet. Ask your video administrator for one, or add a single-use room instead.\"",
+        ),
+        "Task pane: text when the user owns no personal VMR.",
+    ),
+    field(
+        "addin_pane_personal_vmr_error_getting_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default("\"Your rooms could not be listed right now. Please try again later.\""),
+        "Task pane: text when the list of personal VMRs cannot be fetched.",
+    ),
+    field(
+        "addin_pane_personal_vmr_error_signing_in_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default("\"Signing in did not complete. Please try again.\""),
+        "Task pane: text when sign-in fails or is cancelled.",
+    ),
+    field(
+        "addin_pane_personal_vmr_error_inserting_meeting_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default("\"The room's joining details could not be added to the meeting. Please try again.\""),
+        "Task pane: text when adding the chosen personal VMR fails.",
+    ),
+    field(
+        "addin_pane_back_button",
+        Kind::Str { max_len: 250, format: Format::NonEmpty },
+        Need::Default("\"Back\""),
+        "Task pane: the button that returns to the choice of VMR type.",
+    ),
+    field(
+        "addin_pane_not_in_outlook_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default(
+            "\"This page works inside Outlook: open a meeting you organise and choose the add-in's button.\"",
+        ),
+        "Task pane: text when the page is opened outside Outlook or Office.js could not load.",
+    ),
+    field(
+        "addin_pane_shared_calendar_message",
+        Kind::Str { max_len: 1000, format: Format::NonEmpty },
+        Need::Default(
+            "\"You are working in someone else's calendar. Personal rooms can only be added to meetings in your own calendar.\"",
+        ),
+        "Task pane: text when only personal VMRs are enabled and the meeting is in a shared (delegate) calendar.",
+    ),
+    field(
+        "addin_pane_notification_success_message",
+        Kind::Str { max_len: 150, format: Format::NonEmpty },
+        Need::Default("\"A video meeting room was added. It is booked when you send the invitation.\""),
+        "Notification bar of the meeting after a room was added (at most 150 characters).",
+    ),
+    field(
+        "addin_pane_notification_placeholder_message",
+        Kind::Str { max_len: 150, format: Format::NonEmpty },
+        Need::Default("\"Joining details will be sent to the attendees after you send the invitation.\""),
+        "Notification bar of the meeting after the placeholder was inserted (at most 150 characters).",
+    ),
+    field(
+        "addin_pane_language",
+        Kind::Str { max_len: 35, format: Format::NonEmpty },
+        Need::Default("\"en\""),
+        "Language tag (BCP 47, such as \"en\" or \"de-CH\") of the task-pane texts above, for screen readers and hyphenation.",
+    ),
+    // --- end of add-in block ---
 ];

@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub hsts_max_age: Duration,
     /// Origins allowed to frame add-in pages, beyond each integration's Exchange hosts.
     pub addin_frame_ancestors: Vec<String>,
+    /// Where `packaging/fetch-office-js` installed Office.js (served under `/addin/lib/`).
+    pub office_js_dir: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +99,32 @@ pub struct Integration {
     pub templates: Vec<(&'static str, String)>,
     pub enable_dynamic_vmrs: bool,
     pub enable_personal_vmrs: bool,
+    /// The Outlook add-in: manifest labels, script sources and task-pane texts.
+    pub addin: AddinSettings,
+}
+
+/// An integration's Outlook add-in settings (the reference product's `addin_*` keys).
+#[derive(Debug, Clone)]
+pub struct AddinSettings {
+    pub display_name: String,
+    pub description: String,
+    pub provider_name: String,
+    pub group_label: String,
+    pub button_label: String,
+    pub supertip_title: String,
+    pub supertip_description: String,
+    /// Office.js when `use_custom_add_in_sources` is false.
+    pub office_js_url: String,
+    /// Load Office.js and MicrosoftAjax.js from the appliance's `/addin/lib/`.
+    pub use_custom_add_in_sources: bool,
+    /// Scripts loaded before Office.js, in order.
+    pub additional_script_sources: Vec<String>,
+    /// Body text inserted when the add-in cannot reach the appliance.
+    pub placeholder_instructions_template: String,
+    /// Every user-visible task-pane text, keyed by its config key without the `addin_pane_` prefix.
+    pub pane_texts: Vec<(&'static str, String)>,
+    /// Language tag of the task-pane texts.
+    pub pane_language: String,
 }
 
 impl Integration {
@@ -239,13 +267,6 @@ fn cross_checks(root: &Value, errors: &mut Vec<ConfigError>) {
                 problem: "NTLM and Kerberos are not supported by this version yet; use \"basic\" (over HTTPS)".into(),
             });
         }
-        if integration.get("enable_personal_vmrs").and_then(Value::as_bool) == Some(true) {
-            errors.push(ConfigError::Invalid {
-                path: at("enable_personal_vmrs"),
-                problem: "personal VMRs need single sign-on, which this version does not support yet; set it to false"
-                    .into(),
-            });
-        }
         let dynamic = integration.get("enable_dynamic_vmrs").and_then(Value::as_bool).unwrap_or(true);
         let personal = integration.get("enable_personal_vmrs").and_then(Value::as_bool).unwrap_or(false);
         if !dynamic && !personal {
@@ -312,6 +333,7 @@ fn from_raw(raw: raw::RawConfig) -> Result<Config, Vec<ConfigError>> {
         max_body_bytes: s.max_body_bytes as usize,
         hsts_max_age: Duration::from_secs(s.hsts_max_age_seconds.into()),
         addin_frame_ancestors: s.addin_frame_ancestors,
+        office_js_dir: PathBuf::from(s.office_js_dir),
     };
     let mut integrations = Vec::new();
     for (n, i) in raw.integrations.into_iter().enumerate() {
@@ -351,6 +373,54 @@ fn from_raw(raw: raw::RawConfig) -> Result<Config, Vec<ConfigError>> {
             templates,
             enable_dynamic_vmrs: i.enable_dynamic_vmrs,
             enable_personal_vmrs: i.enable_personal_vmrs,
+            addin: AddinSettings {
+                display_name: i.addin_display_name,
+                description: i.addin_description,
+                provider_name: i.addin_provider_name,
+                group_label: i.addin_group_label,
+                button_label: i.addin_button_label,
+                supertip_title: i.addin_supertip_title,
+                supertip_description: i.addin_supertip_description,
+                office_js_url: i.office_js_url,
+                use_custom_add_in_sources: i.use_custom_add_in_sources,
+                additional_script_sources: i.additional_add_in_script_sources,
+                placeholder_instructions_template: i.placeholder_instructions_template,
+                pane_texts: vec![
+                    ("title", i.addin_pane_title),
+                    ("description", i.addin_pane_description),
+                    ("button_title", i.addin_pane_button_title),
+                    ("single_use_hint", i.addin_pane_single_use_hint),
+                    ("personal_vmr_hint", i.addin_pane_personal_vmr_hint),
+                    ("working_message", i.addin_pane_working_message),
+                    ("success_heading", i.addin_pane_success_heading),
+                    ("success_message", i.addin_pane_success_message),
+                    ("already_video_meeting_heading", i.addin_pane_already_video_meeting_heading),
+                    ("already_video_meeting_message", i.addin_pane_already_video_meeting_message),
+                    ("general_error_heading", i.addin_pane_general_error_heading),
+                    ("general_error_message", i.addin_pane_general_error_message),
+                    ("retry_button", i.addin_pane_retry_button),
+                    ("reference_label", i.addin_pane_reference_label),
+                    ("management_node_down_heading", i.addin_pane_management_node_down_heading),
+                    ("management_node_down_message", i.addin_pane_management_node_down_message),
+                    ("personal_vmr_add_button", i.addin_pane_personal_vmr_add_button),
+                    ("personal_vmr_sign_in_button", i.addin_pane_personal_vmr_sign_in_button),
+                    ("personal_vmr_sign_in_message", i.addin_pane_personal_vmr_sign_in_message),
+                    ("personal_vmr_select_message", i.addin_pane_personal_vmr_select_message),
+                    ("personal_vmr_none_message", i.addin_pane_personal_vmr_none_message),
+                    ("personal_vmr_error_getting_message", i.addin_pane_personal_vmr_error_getting_message),
+                    ("personal_vmr_error_signing_in_message", i.addin_pane_personal_vmr_error_signing_in_message),
+                    (
+                        "personal_vmr_error_inserting_meeting_message",
+                        i.addin_pane_personal_vmr_error_inserting_meeting_message,
+                    ),
+                    ("back_button", i.addin_pane_back_button),
+                    ("not_in_outlook_message", i.addin_pane_not_in_outlook_message),
+                    ("shared_calendar_message", i.addin_pane_shared_calendar_message),
+                    ("notification_success_message", i.addin_pane_notification_success_message),
+                    ("notification_placeholder_message", i.addin_pane_notification_placeholder_message),
+                ],
+                pane_language: i.addin_pane_language,
+            },
         });
     }
     let config = Config { server, store: StoreConfig { path: PathBuf::from(raw.store.path) }, log_level, integrations };

@@ -44,18 +44,19 @@ pub fn get(path: &str) -> Option<&'static Asset> {
 /// Serves an embedded file for GET/HEAD `request`.
 pub fn serve(request: &Request, path: &str) -> Option<Response> {
     let asset = get(path)?;
-    Some(respond(request, asset.bytes, asset.content_type, &asset.etag, Some(&asset.gzip)))
+    Some(respond(request, Body::Static(asset.bytes), asset.content_type, &asset.etag, Some(&asset.gzip)))
 }
 
 /// Builds the response for a file's bytes: 304 when the client has it, gzip when it accepts it.
 /// `gzip_cache` keeps the compressed form of long-lived bodies.
 pub fn respond(
     request: &Request,
-    bytes: &'static [u8],
+    body: Body,
     content_type: &'static str,
     etag: &str,
     gzip_cache: Option<&GzipCache>,
 ) -> Response {
+    let bytes = body.as_bytes();
     let caching = cache_control(content_type);
     let compressible = is_compressible(content_type) && bytes.len() >= GZIP_MIN_BYTES;
     let gzip = compressible && request.accepts_gzip();
@@ -74,7 +75,7 @@ pub fn respond(
                 r = r.header("content-encoding", "gzip");
                 r.body = Body::Shared(Arc::clone(z));
             }
-            None => r.body = Body::Static(bytes),
+            None => r.body = body.clone(),
         }
         r
     };

@@ -1,9 +1,12 @@
 //! Integration tests: one binary, one module per part (style.md). Helpers shared by modules live in
 //! `support`.
 
+mod addin_manifest;
+mod addin_routes;
 mod cli;
 mod config;
 mod http_server;
+mod packaging;
 mod reservations;
 mod store;
 mod support;

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use vmr_scheduler::reservations::{self, ReserveError, TokenFound, Tokens};
 use vmr_scheduler::store::{Store, VmrState};
 
-use crate::support::{TempDir, integration};
+use crate::support::{TempDir, loaded_integration as integration};
 
 fn now() -> Timestamp {
     "2026-11-23T09:00:00Z".parse().expect("time")
