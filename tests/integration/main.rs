@@ -5,6 +5,7 @@ mod addin_manifest;
 mod addin_routes;
 mod cli;
 mod config;
+mod ews;
 mod http_server;
 mod packaging;
 mod reservations;
