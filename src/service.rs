@@ -5,15 +5,20 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::addin::{AddinApi, HttpsMetadataFetcher};
 use crate::config::Config;
 use crate::http::{self, App, Bound, Listener, SecurityHeaders, ServerOptions};
+use crate::reservations::{ReserveError, Tokens};
 use crate::store::{Store, StoreError};
 use crate::system;
+use crate::templates::{TemplateError, Templates};
 
 /// Why the service could not run.
 #[derive(Debug)]
 pub enum ServiceError {
     Store(StoreError),
+    Templates(Vec<TemplateError>),
+    Tokens(ReserveError),
     Tls(http::TlsError),
     Listen(http::HttpError),
     Start(std::io::Error),
@@ -23,8 +28,8 @@ impl ServiceError {
     /// The process exit code for this error (see `main.rs`).
     pub fn exit_code(&self) -> u8 {
         match self {
-            ServiceError::Store(_) => 3,
-            ServiceError::Tls(_) => 2,
+            ServiceError::Store(_) | ServiceError::Tokens(_) => 3,
+            ServiceError::Tls(_) | ServiceError::Templates(_) => 2,
             ServiceError::Listen(_) | ServiceError::Start(_) => 1,
         }
     }
@@ -34,6 +39,11 @@ impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ServiceError::Store(e) => write!(f, "{e}"),
+            ServiceError::Templates(errors) => {
+                let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                write!(f, "templates do not compile: {}", all.join("; "))
+            }
+            ServiceError::Tokens(e) => write!(f, "cannot set up alias-ID tokens: {e}"),
             ServiceError::Tls(e) => write!(f, "{e}"),
             ServiceError::Listen(e) => write!(f, "{e}"),
             ServiceError::Start(e) => write!(f, "cannot start the server: {e}"),
@@ -48,7 +58,9 @@ pub fn run(config: Config) -> Result<(), ServiceError> {
     system::raise_open_files_limit(config.server.max_connections as u64 * 2 + 256);
     let tls = http::server_config(&config.server.tls_certificate_file, config.server.tls_private_key.expose())
         .map_err(ServiceError::Tls)?;
+    let templates = Arc::new(Templates::compile(&config).map_err(ServiceError::Templates)?);
     let store = Arc::new(Store::open(&config.store.path).map_err(ServiceError::Store)?);
+    let tokens = Arc::new(Tokens::load(&store).map_err(ServiceError::Tokens)?);
     log::info!("store {} open (schema v{})", config.store.path.display(), crate::store::SCHEMA_VERSION);
 
     let mut addrs: Vec<_> = config.server.listen.iter().map(|a| (*a, Listener::Https(Arc::clone(&tls)))).collect();
@@ -71,7 +83,14 @@ pub fn run(config: Config) -> Result<(), ServiceError> {
     };
     let grace = shutdown_grace(&config);
     let config = Arc::new(config);
-    let app = Arc::new(App::new(Arc::clone(&config), Arc::clone(&store)));
+    let api = Arc::new(AddinApi::new(
+        Arc::clone(&config),
+        Arc::clone(&store),
+        Arc::clone(&templates),
+        Arc::clone(&tokens),
+        Box::new(HttpsMetadataFetcher),
+    ));
+    let app = Arc::new(App::new(Arc::clone(&config), Arc::clone(&store), api));
     let server = bound.serve(options, app).map_err(ServiceError::Start)?;
 
     for (addr, (_, listener)) in local.iter().zip(&addrs) {

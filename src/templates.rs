@@ -12,6 +12,7 @@ use crate::config::Config;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Template {
     MeetingInstructions,
+    PlaceholderInstructions,
     ConferenceName,
     ConferenceDescription,
     ConferenceSubject,
@@ -29,8 +30,9 @@ pub enum Template {
 }
 
 impl Template {
-    pub const ALL: [Template; 15] = [
+    pub const ALL: [Template; 16] = [
         Template::MeetingInstructions,
+        Template::PlaceholderInstructions,
         Template::ConferenceName,
         Template::ConferenceDescription,
         Template::ConferenceSubject,
@@ -51,6 +53,7 @@ impl Template {
     pub fn key(self) -> &'static str {
         match self {
             Template::MeetingInstructions => "meeting_instructions_template",
+            Template::PlaceholderInstructions => "placeholder_instructions_template",
             Template::ConferenceName => "conference_name_template",
             Template::ConferenceDescription => "conference_description_template",
             Template::ConferenceSubject => "conference_subject_template",

@@ -3,10 +3,14 @@
 //! turns them into responses. The task pane's own code is in `assets/addin/`, its API contract in
 //! `docs/addin-api.md`.
 
+mod api;
+mod identity;
 mod manifest;
 mod office_js;
 mod pages;
 
+pub use api::{AddinApi, ApiReply, MAX_BODY_BYTES, correlation_id};
+pub use identity::{ExchangeIdentity, HttpsMetadataFetcher, IdentityValidator, MetadataFetcher, TokenRejection};
 pub use manifest::{ICON_SIZES, addin_id, manifest, manifest_filename, taskpane_url};
 pub use office_js::{AddinError, CHECKSUM_FILE, LibraryFile, OfficeJsLibrary, is_safe_relative_path};
-pub use pages::{API_PREFIX, LocalLibrary, Page, placeholder_html, taskpane};
+pub use pages::{API_PREFIX, LocalLibrary, Page, taskpane};

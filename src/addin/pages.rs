@@ -33,7 +33,9 @@ pub struct LocalLibrary {
 }
 
 /// The task pane of `integration`.
-pub fn taskpane(integration: &Integration, local: LocalLibrary) -> Page {
+/// `placeholder_html` is the rendered placeholder template (with its marker), which the pane
+/// inserts when it cannot reach the appliance.
+pub fn taskpane(integration: &Integration, local: LocalLibrary, placeholder_html: &str) -> Page {
     let a = &integration.addin;
     let mut scripts: Vec<String> = Vec::new();
     let mut origins: Vec<String> = Vec::new();
@@ -78,7 +80,7 @@ pub fn taskpane(integration: &Integration, local: LocalLibrary) -> Page {
                 &integration.room_mailbox_name
             },
         },
-        "placeholder_html": placeholder_html(&a.placeholder_instructions_template),
+        "placeholder_html": placeholder_html,
         "texts": texts,
     });
 
@@ -115,19 +117,6 @@ pub fn taskpane(integration: &Integration, local: LocalLibrary) -> Page {
 
 fn text<'a>(a: &'a crate::config::AddinSettings, key: &str) -> &'a str {
     a.pane_texts.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v.as_str())
-}
-
-/// The placeholder text as the simple inline-styled HTML the add-in inserts (paragraphs split on
-/// blank lines). It becomes a template with the templates issue; the page field keeps its name.
-pub fn placeholder_html(text: &str) -> String {
-    let mut out = String::from("<div style=\"font-family:Segoe UI,Calibri,Arial,sans-serif;font-size:11pt\">");
-    for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-        out.push_str("<p style=\"margin:0 0 8pt 0\">");
-        out.push_str(&html_escape(para).replace('\n', "<br>"));
-        out.push_str("</p>");
-    }
-    out.push_str("</div>");
-    out
 }
 
 /// JSON safe inside `<script type="application/json">`: `<`, `>` and `&` only occur in strings, where
@@ -185,12 +174,5 @@ mod tests {
         assert_eq!(origin_of("/addin/lib/office.js"), None);
         assert!(is_microsoft_ajax("https://x.example.com/js/microsoftajax.js?v=1"));
         assert!(!is_microsoft_ajax("https://x.example.com/js/office.js"));
-    }
-
-    #[test]
-    fn placeholder_text_is_escaped_into_paragraphs() {
-        let html = placeholder_html("Line <one> & two\n\nSecond\nline");
-        assert!(html.contains("<p style=\"margin:0 0 8pt 0\">Line &lt;one&gt; &amp; two</p>"), "{html}");
-        assert!(html.contains(">Second<br>line</p>"), "{html}");
     }
 }

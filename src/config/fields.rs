@@ -485,13 +485,11 @@ const INTEGRATION: &[Field] = &[
         Need::Default("[]"),
         "Extra scripts the task pane loads before Office.js (https URLs, in order), for example a MicrosoftAjax.js hosted elsewhere. Their origins are allowed in the pages' Content-Security-Policy.",
     ),
-    field(
+    template(
         "placeholder_instructions_template",
-        Kind::Str { max_len: 12288, format: Format::NonEmpty },
-        Need::Default(
-            "\"This meeting will take place in a video meeting room. The joining instructions could not be added when the meeting was created; they will be sent to all attendees in a meeting update shortly.\"",
-        ),
-        "Text the add-in puts in the meeting body when it cannot reach this appliance; the scheduler replaces it with the real joining instructions later.",
+        true,
+        text::PLACEHOLDER_INSTRUCTIONS,
+        "HTML the add-in puts in the meeting body when it cannot reach this appliance; the scheduler replaces it with the real joining instructions when the meeting arrives.",
     ),
     field(
         "addin_pane_title",

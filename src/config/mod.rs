@@ -119,8 +119,6 @@ pub struct AddinSettings {
     pub use_custom_add_in_sources: bool,
     /// Scripts loaded before Office.js, in order.
     pub additional_script_sources: Vec<String>,
-    /// Body text inserted when the add-in cannot reach the appliance.
-    pub placeholder_instructions_template: String,
     /// Every user-visible task-pane text, keyed by its config key without the `addin_pane_` prefix.
     pub pane_texts: Vec<(&'static str, String)>,
     /// Language tag of the task-pane texts.
@@ -384,7 +382,6 @@ fn from_raw(raw: raw::RawConfig) -> Result<Config, Vec<ConfigError>> {
                 office_js_url: i.office_js_url,
                 use_custom_add_in_sources: i.use_custom_add_in_sources,
                 additional_script_sources: i.additional_add_in_script_sources,
-                placeholder_instructions_template: i.placeholder_instructions_template,
                 pane_texts: vec![
                     ("title", i.addin_pane_title),
                     ("description", i.addin_pane_description),

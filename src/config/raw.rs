@@ -128,6 +128,7 @@ impl RawIntegration {
     pub fn template_texts(&self) -> Vec<(&'static str, String)> {
         vec![
             ("meeting_instructions_template", self.meeting_instructions_template.clone()),
+            ("placeholder_instructions_template", self.placeholder_instructions_template.clone()),
             ("conference_name_template", self.conference_name_template.clone()),
             ("conference_description_template", self.conference_description_template.clone()),
             ("conference_subject_template", self.conference_subject_template.clone()),

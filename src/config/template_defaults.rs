@@ -10,6 +10,11 @@ pub(super) const MEETING_INSTRUCTIONS: &str = r#"<div style="font-family:'Segoe 
 {% endif %}<p style="margin:0 0 4pt 0;color:#616161;font-size:9pt;">This room is for this meeting only. It opens shortly before the start and closes a while after the end.</p>
 </div>"#;
 
+pub(super) const PLACEHOLDER_INSTRUCTIONS: &str = r#"<div style="font-family:'Segoe UI',Helvetica,Arial,sans-serif;font-size:11pt;color:#242424;">
+<p style="margin:0 0 6pt 0;font-size:13pt;font-weight:600;">Video meeting</p>
+<p style="margin:0 0 4pt 0;">This meeting takes place in a video meeting room. Its joining instructions could not be added when the invitation was written; every attendee receives them in an update of this meeting shortly after it is sent.</p>
+</div>"#;
+
 pub(super) const CONFERENCE_NAME: &str = "{{ subject }} ({{ organizer_name }})";
 
 pub(super) const CONFERENCE_DESCRIPTION: &str = "Scheduled from Outlook by {{ organizer_email }}";

@@ -11,7 +11,7 @@ use super::assets::{self, GzipCache};
 use super::headers::SecurityHeaders;
 use super::message::{Body, Request, Response};
 use super::server::Handler;
-use crate::addin::{self, LocalLibrary, OfficeJsLibrary};
+use crate::addin::{self, AddinApi, ApiReply, LocalLibrary, OfficeJsLibrary};
 use crate::config::Config;
 use crate::store::Store;
 
@@ -22,13 +22,14 @@ type LibraryCache = Mutex<HashMap<String, Arc<(Arc<[u8]>, GzipCache)>>>;
 pub struct App {
     config: Arc<Config>,
     store: Arc<Store>,
+    api: Arc<AddinApi>,
     headers: SecurityHeaders,
     office_js: OfficeJsLibrary,
     office_js_cache: LibraryCache,
 }
 
 impl App {
-    pub fn new(config: Arc<Config>, store: Arc<Store>) -> App {
+    pub fn new(config: Arc<Config>, store: Arc<Store>, api: Arc<AddinApi>) -> App {
         let headers = SecurityHeaders::new(&config);
         let office_js = OfficeJsLibrary::new(&config.server.office_js_dir);
         if config.integrations.iter().any(|i| i.addin.use_custom_add_in_sources) {
@@ -45,7 +46,7 @@ impl App {
                 Err(e) => log::warn!("use_custom_add_in_sources is set but {e}"),
             }
         }
-        App { config, store, headers, office_js, office_js_cache: Mutex::new(HashMap::new()) }
+        App { config, store, api, headers, office_js, office_js_cache: Mutex::new(HashMap::new()) }
     }
 
     fn readyz(&self) -> Response {
@@ -60,6 +61,22 @@ impl App {
                 "integrations": self.config.integrations.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
             }),
         )
+    }
+
+    /// `/api/client/v2/msexchange_schedulers/<integration>/<call>`: the add-in's JSON API.
+    fn api(&self, request: &Request, rest: &str) -> Response {
+        let Some((integration, call)) = rest.split_once('/') else { return not_found() };
+        match call {
+            "single_use_vmr" => {
+                if request.method != "POST" {
+                    return method_not_allowed("POST");
+                }
+                let reply =
+                    self.api.single_use_vmr(integration, &request.body, request.peer.ip(), jiff::Timestamp::now());
+                json_reply(reply)
+            }
+            _ => not_found(),
+        }
     }
 
     /// `/addin/...`: the manifest and task pane of each integration, static files, local Office.js.
@@ -85,7 +102,7 @@ impl App {
             ),
             "taskpane.html" => {
                 let local = LocalLibrary { has_microsoft_ajax: self.has_local_microsoft_ajax(integration) };
-                let page = addin::taskpane(integration, local);
+                let page = addin::taskpane(integration, local, &self.api.placeholder_html(integration));
                 let origins: Vec<&str> = page.script_sources.iter().map(String::as_str).collect();
                 Some(
                     Response::new(200)
@@ -160,6 +177,9 @@ impl Handler for App {
             "/readyz" if read => self.readyz(),
             "/healthz" | "/readyz" => method_not_allowed("GET, HEAD"),
             path => {
+                if let Some(rest) = path.strip_prefix(addin::API_PREFIX).and_then(|r| r.strip_prefix('/')) {
+                    return self.api(request, rest);
+                }
                 if let Some(rest) = path.strip_prefix("/addin/") {
                     if !read {
                         return method_not_allowed("GET, HEAD");
@@ -184,6 +204,10 @@ impl Handler for App {
             }
         }
     }
+}
+
+fn json_reply(reply: ApiReply) -> Response {
+    Response::json(reply.status, &reply.body)
 }
 
 fn not_found() -> Response {

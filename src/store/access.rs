@@ -316,6 +316,7 @@ impl Reader<'_> {
         let def = match index {
             IndexKind::Alias => VMR_BY_ALIAS,
             IndexKind::Uid => VMR_BY_UID,
+            IndexKind::Request => VMR_BY_REQUEST,
         };
         match self.get(def, &key(parts))? {
             Some(id) => self.vmr(&String::from_utf8_lossy(&id)),
@@ -376,4 +377,5 @@ impl Reader<'_> {
 pub(super) enum IndexKind {
     Alias,
     Uid,
+    Request,
 }

@@ -162,6 +162,11 @@ impl Store {
         self.reader()?.vmr_by_index(IndexKind::Uid, &[integration, uid])
     }
 
+    /// The VMR an add-in request (user and request id) reserved.
+    pub fn vmr_by_request(&self, integration: &str, user: &str, request_id: &str) -> Result<Option<Vmr>, StoreError> {
+        self.reader()?.vmr_by_index(IndexKind::Request, &[integration, user, request_id])
+    }
+
     /// Every VMR, or every VMR of one integration.
     pub fn vmrs(&self, integration: Option<&str>) -> Result<Vec<Vmr>, StoreError> {
         self.reader()?.vmrs(integration)

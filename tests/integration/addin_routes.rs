@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use vmr_scheduler::addin;
+use vmr_scheduler::addin::{self, AddinApi};
 use vmr_scheduler::config::Config;
 use vmr_scheduler::http::{App, Handler, Response};
+use vmr_scheduler::reservations::Tokens;
 use vmr_scheduler::store::Store;
+use vmr_scheduler::templates::Templates;
 
 use crate::support::{self, TempDir};
 
@@ -25,7 +27,16 @@ fn fixture(integrations: Vec<Value>, office_js_dir: Option<&std::path::Path>) ->
     }
     let config = Arc::new(support::load(&support::document(integrations, server)));
     let store = Arc::new(Store::open(&dir.path().join("store.redb")).expect("store"));
-    Fixture { app: App::new(Arc::clone(&config), store), config, _dir: dir }
+    let templates = Arc::new(Templates::compile(&config).expect("templates"));
+    let tokens = Arc::new(Tokens::load(&store).expect("tokens"));
+    let api = Arc::new(AddinApi::new(
+        Arc::clone(&config),
+        Arc::clone(&store),
+        templates,
+        tokens,
+        Box::new(addin::HttpsMetadataFetcher),
+    ));
+    Fixture { app: App::new(Arc::clone(&config), store, api), config, _dir: dir }
 }
 
 fn header<'a>(r: &'a Response, name: &str) -> &'a str {

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per part (style.md). Helpers shared by modules live in
 //! `support`.
 
+mod addin_api;
 mod addin_manifest;
 mod addin_routes;
 mod cli;

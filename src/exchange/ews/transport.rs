@@ -64,32 +64,7 @@ impl Transport {
             }
             _ => return Err(setup(format!("EWS URL \"{}\" must start with https://", settings.url))),
         }
-        // ureq reads HTTP(S)_PROXY from the environment unless told otherwise: the proxy is the
-        // setting's, or none.
-        let proxy = match settings.proxy {
-            None => None,
-            Some(p) => {
-                let proxy = ureq::Proxy::new(p).map_err(|e| setup(format!("proxy \"{p}\" is not usable ({e})")))?;
-                if proxy.protocol() != ureq::ProxyProtocol::Http {
-                    return Err(setup(format!("proxy \"{p}\" must be an http:// (CONNECT) proxy")));
-                }
-                Some(proxy)
-            }
-        };
-        let config = Agent::config_builder()
-            .proxy(proxy)
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .https_only(auth.needs_tls())
-            .timeout_connect(Some(settings.connect_timeout))
-            .timeout_recv_response(Some(settings.read_timeout))
-            .timeout_recv_body(Some(settings.read_timeout))
-            .timeout_global(Some(settings.total_timeout))
-            .user_agent(concat!("vmr-scheduler/", env!("CARGO_PKG_VERSION")))
-            .build();
-        let tls = TlsConnector { config: client_config(settings.ca_certificates_file)? };
-        let connector = ().chain(ConnectProxyConnector::default()).chain(TcpConnector::default()).chain(tls);
-        let agent = Agent::with_parts(config, connector, DefaultResolver::default());
+        let agent = agent(settings, auth.needs_tls())?;
         Ok(Transport { agent, url: settings.url.to_owned(), auth, max_response_bytes: settings.max_response_bytes })
     }
 
@@ -156,4 +131,52 @@ fn is_certificate_error(e: &std::io::Error) -> bool {
     e.get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         .is_some_and(|tls| matches!(tls, rustls::Error::InvalidCertificate(_)))
+}
+
+/// One ureq agent with our TLS roots, the explicit proxy (ureq would otherwise read HTTP(S)_PROXY
+/// from the environment), no redirects and the timeouts of `settings`.
+fn agent(settings: &TransportSettings<'_>, https_only: bool) -> Result<Agent, ExchangeError> {
+    let setup = |detail: String| ExchangeError::Setup { detail };
+    let proxy = match settings.proxy {
+        None => None,
+        Some(p) => {
+            let proxy = ureq::Proxy::new(p).map_err(|e| setup(format!("proxy \"{p}\" is not usable ({e})")))?;
+            if proxy.protocol() != ureq::ProxyProtocol::Http {
+                return Err(setup(format!("proxy \"{p}\" must be an http:// (CONNECT) proxy")));
+            }
+            Some(proxy)
+        }
+    };
+    let config = Agent::config_builder()
+        .proxy(proxy)
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .https_only(https_only)
+        .timeout_connect(Some(settings.connect_timeout))
+        .timeout_recv_response(Some(settings.read_timeout))
+        .timeout_recv_body(Some(settings.read_timeout))
+        .timeout_global(Some(settings.total_timeout))
+        .user_agent(concat!("vmr-scheduler/", env!("CARGO_PKG_VERSION")))
+        .build();
+    let tls = TlsConnector { config: client_config(settings.ca_certificates_file)? };
+    let connector = ().chain(ConnectProxyConnector::default()).chain(TcpConnector::default()).chain(tls);
+    Ok(Agent::with_parts(config, connector, DefaultResolver::default()))
+}
+
+/// Fetches a document with a plain GET over HTTPS, trusting what EWS trusts (for Exchange's
+/// authentication metadata). Anything but 200 is an error; the body is limited like EWS answers.
+pub fn fetch_document(settings: &TransportSettings<'_>) -> Result<Vec<u8>, ExchangeError> {
+    let agent = agent(settings, true)?;
+    let url = settings.url;
+    let transport = |detail: String| ExchangeError::Transport { url: url.to_owned(), detail };
+    let mut response = agent.get(url).call().map_err(|e| transport(e.to_string()))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(ExchangeError::Http { url: url.to_owned(), status });
+    }
+    let limit = settings.max_response_bytes;
+    response.body_mut().with_config().limit(limit as u64).read_to_vec().map_err(|e| match e {
+        ureq::Error::BodyExceedsLimit(_) => ExchangeError::TooLarge { limit },
+        other => transport(other.to_string()),
+    })
 }
