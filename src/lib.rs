@@ -2,6 +2,7 @@
 //! (`main.rs`, the command line) and by the integration tests.
 
 pub mod config;
+pub mod demo;
 pub mod exchange;
 pub mod http;
 pub mod service;
