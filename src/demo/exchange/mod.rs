@@ -284,6 +284,11 @@ impl RunningSim {
         self.lock().impersonate_all.insert(service_account.to_ascii_lowercase());
     }
 
+    /// Gives `account` delegate (full) access to `target`'s folders, without impersonation.
+    pub fn grant_delegate_access(&self, account: &str, target: &str) {
+        self.lock().delegates.insert((account.to_ascii_lowercase(), target.to_ascii_lowercase()));
+    }
+
     /// Answers the next `n` EWS requests with an `ErrorServerBusy` fault carrying `back_off_ms`.
     pub fn busy_next(&self, n: u32, back_off_ms: u64) {
         self.lock().busy = (n > 0).then_some((n, back_off_ms));

@@ -363,6 +363,8 @@ pub struct Store {
     pub passwords: HashMap<String, String>,
     pub impersonate_all: HashSet<String>,
     pub impersonate: HashSet<(String, String)>,
+    /// (account, mailbox) pairs with delegate (full) access without impersonation.
+    pub delegates: HashSet<(String, String)>,
     pub busy: Option<(u32, u64)>,
     pub unavailable: bool,
     pub record_bodies: bool,
@@ -379,6 +381,7 @@ impl Store {
             passwords: HashMap::new(),
             impersonate_all: HashSet::new(),
             impersonate: HashSet::new(),
+            delegates: HashSet::new(),
             busy: None,
             unavailable: false,
             record_bodies: false,

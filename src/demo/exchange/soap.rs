@@ -115,13 +115,9 @@ pub fn read(root: Element) -> Result<Envelope, Fault> {
     let Some(body) = body else {
         return Err(Fault::new(ResponseCode::ErrorInvalidRequest, "The request has no operation in its SOAP body."));
     };
+    // Without RequestServerVersion, Exchange serves the request at its oldest schema (Exchange2007).
     match &version {
-        None => {
-            return Err(Fault::new(
-                ResponseCode::ErrorInvalidServerVersion,
-                "The request must name a server version in t:RequestServerVersion.",
-            ));
-        }
+        None => {}
         Some(v) if !VERSIONS.contains(&v.as_str()) => {
             return Err(Fault::new(
                 ResponseCode::ErrorInvalidServerVersion,

@@ -102,7 +102,14 @@ pub fn folder_target(ctx: &Ctx<'_>, el: &Element) -> Result<(u32, Folder), Messa
 }
 
 fn check_access(ctx: &Ctx<'_>, mailbox: u32) -> Result<(), MessageError> {
-    if ctx.acting == Some(mailbox) { Ok(()) } else { Err(MessageError::new(ResponseCode::ErrorAccessDenied)) }
+    let delegate = ctx.store.mailbox(mailbox).is_some_and(|m| {
+        ctx.store.delegates.contains(&(ctx.account.to_ascii_lowercase(), m.email.to_ascii_lowercase()))
+    });
+    if ctx.acting == Some(mailbox) || delegate {
+        Ok(())
+    } else {
+        Err(MessageError::new(ResponseCode::ErrorAccessDenied))
+    }
 }
 
 /// Resolves `ItemId`, `OccurrenceItemId` or `RecurringMasterItemId` to an existing item (or

@@ -1,0 +1,1 @@
+//! exchangelib as the organizer.
