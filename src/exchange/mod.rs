@@ -3,6 +3,7 @@
 
 mod error;
 pub mod ews;
+pub mod timezone;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
