@@ -50,54 +50,11 @@ pub fn format_date(date: Date, zone: &TimeZone) -> String {
     format!("{}{sign}{:02}:{:02}", date, abs / 3600, (abs % 3600) / 60)
 }
 
-/// Windows time-zone id → IANA zone. A subset of CLDR's windowsZones.xml (territory "001"); to be
-/// replaced by the project-wide table in `exchange::timezone` once it lands.
+/// Windows time-zone id (`TimeZoneContext`, `StartTimeZone/@Id`) → zone, through the project's
+/// CLDR table (`exchange::timezone`).
 pub fn zone_for_windows_id(id: &str) -> Option<TimeZone> {
-    let iana = WINDOWS_ZONES.iter().find(|(w, _)| w.eq_ignore_ascii_case(id.trim())).map(|(_, i)| *i)?;
-    TimeZone::get(iana).ok()
+    crate::exchange::timezone::zone_for_windows(id.trim())
 }
-
-/// Windows zones (CLDR windowsZones.xml, territory 001).
-const WINDOWS_ZONES: &[(&str, &str)] = &[
-    ("UTC", "Etc/UTC"),
-    ("GMT Standard Time", "Europe/London"),
-    ("Greenwich Standard Time", "Atlantic/Reykjavik"),
-    ("W. Europe Standard Time", "Europe/Berlin"),
-    ("Central Europe Standard Time", "Europe/Budapest"),
-    ("Romance Standard Time", "Europe/Paris"),
-    ("Central European Standard Time", "Europe/Warsaw"),
-    ("E. Europe Standard Time", "Europe/Chisinau"),
-    ("FLE Standard Time", "Europe/Kiev"),
-    ("GTB Standard Time", "Europe/Bucharest"),
-    ("Russian Standard Time", "Europe/Moscow"),
-    ("Turkey Standard Time", "Europe/Istanbul"),
-    ("Israel Standard Time", "Asia/Jerusalem"),
-    ("South Africa Standard Time", "Africa/Johannesburg"),
-    ("Arabian Standard Time", "Asia/Dubai"),
-    ("India Standard Time", "Asia/Calcutta"),
-    ("China Standard Time", "Asia/Shanghai"),
-    ("Singapore Standard Time", "Asia/Singapore"),
-    ("Tokyo Standard Time", "Asia/Tokyo"),
-    ("Korea Standard Time", "Asia/Seoul"),
-    ("AUS Eastern Standard Time", "Australia/Sydney"),
-    ("New Zealand Standard Time", "Pacific/Auckland"),
-    ("Eastern Standard Time", "America/New_York"),
-    ("Central Standard Time", "America/Chicago"),
-    ("Mountain Standard Time", "America/Denver"),
-    ("US Mountain Standard Time", "America/Phoenix"),
-    ("Pacific Standard Time", "America/Los_Angeles"),
-    ("Alaskan Standard Time", "America/Anchorage"),
-    ("Hawaiian Standard Time", "Pacific/Honolulu"),
-    ("Atlantic Standard Time", "America/Halifax"),
-    ("E. South America Standard Time", "America/Sao_Paulo"),
-    ("Argentina Standard Time", "America/Buenos_Aires"),
-    ("Pacific SA Standard Time", "America/Santiago"),
-    ("Mexico Standard Time", "America/Mexico_City"),
-    ("Canada Central Standard Time", "America/Regina"),
-    ("Newfoundland Standard Time", "America/St_Johns"),
-    ("Egypt Standard Time", "Africa/Cairo"),
-    ("W. Australia Standard Time", "Australia/Perth"),
-];
 
 /// The local dates of a series, in order, from its range start; deleted occurrences are still
 /// included (callers filter them) so that instance indexes stay stable.
