@@ -48,8 +48,10 @@ impl SendMode {
 pub fn new_goid(now: Timestamp) -> Vec<u8> {
     let mut goid = vec![0x04, 0x00, 0x00, 0x00, 0x82, 0x00, 0xE0, 0x00, 0x74, 0xC5, 0xB7, 0x10, 0x1A, 0x82, 0xE0, 0x08];
     goid.extend_from_slice(&[0, 0, 0, 0]);
-    let filetime =
-        (now.as_second() as u64 + 11_644_473_600) * 10_000_000 + u64::from(now.subsec_nanosecond() as u32 / 100);
+    let filetime = (now.as_second().max(0) as u64)
+        .wrapping_add(11_644_473_600)
+        .wrapping_mul(10_000_000)
+        .wrapping_add(u64::from(now.subsec_nanosecond().max(0) as u32 / 100));
     goid.extend_from_slice(&filetime.to_le_bytes());
     goid.extend_from_slice(&[0; 8]);
     goid.extend_from_slice(&16u32.to_le_bytes());

@@ -12,6 +12,7 @@ mod model;
 mod ops;
 mod series;
 mod server;
+mod shape;
 mod soap;
 mod time;
 mod xml;

@@ -249,3 +249,88 @@ fn between(text: &str, start: &str, end: &str) -> Option<String> {
     let len = text[from..].find(end)?;
     Some(text[from..from + len].to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Instant;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::demo::exchange::model::MailboxKind;
+
+    fn handler() -> SimHandler {
+        let mut store = Store::new([1; 16]);
+        store.add_mailbox("a@example.com", "A", MailboxKind::User);
+        store.add_mailbox("room@example.com", "Room", MailboxKind::Resource);
+        store.passwords.insert("a@example.com".into(), "pw".into());
+        store.impersonate_all.insert("a@example.com".into());
+        SimHandler {
+            store: Arc::new(Mutex::new(store)),
+            identity: Arc::new(Identity::load().unwrap_or_else(|e| panic!("{e}"))),
+            realm: "test".into(),
+            base_url: "https://127.0.0.1:1".into(),
+        }
+    }
+
+    fn post(h: &SimHandler, body: Vec<u8>) -> Response {
+        let request = Request {
+            method: "POST".into(),
+            path: EWS_PATH.into(),
+            query: String::new(),
+            headers: vec![("authorization".into(), format!("Basic {}", B64.encode("a@example.com:pw")))],
+            body,
+            peer: SocketAddr::from(([127, 0, 0, 1], 1)),
+            secure: true,
+            started: Instant::now(),
+        };
+        h.handle(&request)
+    }
+
+    const VALID: &str = r#"<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/><t:TimeZoneContext><t:TimeZoneDefinition Id="W. Europe Standard Time"/></t:TimeZoneContext></s:Header><s:Body><m:CreateItem SendMeetingInvitations="SendToAllAndSaveCopy"><m:Items><t:CalendarItem><t:Subject>x</t:Subject><t:Start>2030-01-06T10:00:00</t:Start><t:End>2030-01-06T11:00:00</t:End><t:Resources><t:Attendee><t:Mailbox><t:EmailAddress>room@example.com</t:EmailAddress></t:Mailbox></t:Attendee></t:Resources><t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>2030-01-06</t:StartDate><t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence></t:CalendarItem></m:Items></m:CreateItem></s:Body></s:Envelope>"#;
+
+    #[test]
+    fn a_valid_request_creates_the_meeting() {
+        let h = handler();
+        let response = post(&h, VALID.as_bytes().to_vec());
+        assert_eq!(response.status, 200);
+        let store = h.lock();
+        assert_eq!(store.mailboxes[1].items.len(), 2, "request and tentative calendar item for the room");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        // The simulator answers garbage with a fault, never a panic (release builds abort on panic).
+        #[test]
+        fn mutated_requests_never_panic(cut in 0usize..1600, at in 0usize..1600, byte in any::<u8>(), noise in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let h = handler();
+            let mut body = VALID.as_bytes().to_vec();
+            if at < body.len() {
+                body[at] = byte;
+            }
+            body.truncate(cut.max(1));
+            let status = post(&h, body).status;
+            prop_assert!(status == 200 || status == 500, "status {status}");
+            let status = post(&h, noise).status;
+            prop_assert!(status == 500);
+        }
+
+        #[test]
+        fn odd_values_in_valid_xml_never_panic(interval in any::<u32>(), count in any::<u32>(), day in any::<u16>(), max in any::<u64>(), offset in any::<u64>()) {
+            let h = handler();
+            let body = VALID
+                .replace("<t:Interval>1</t:Interval>", &format!("<t:Interval>{interval}</t:Interval>"))
+                .replace("<t:NumberOfOccurrences>3<", &format!("<t:NumberOfOccurrences>{count}<"))
+                .replace("2030-01-06</t:StartDate>", &format!("{:04}-01-06</t:StartDate>", day % 10000));
+            let status = post(&h, body.into_bytes()).status;
+            prop_assert!(status == 200 || status == 500);
+            let find = VALID.replace(
+                &VALID[VALID.find("<m:CreateItem").unwrap_or(0)..VALID.find("</s:Body>").unwrap_or(0)],
+                &format!(r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="{max}" Offset="{offset}" BasePoint="End"/><m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>"#),
+            );
+            prop_assert_eq!(post(&h, find.into_bytes()).status, 200);
+        }
+    }
+}

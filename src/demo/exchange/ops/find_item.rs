@@ -141,8 +141,11 @@ fn find(ctx: &Ctx<'_>, folder_el: &Element, p: &Prepared) -> Result<String, Mess
                 .collect();
             sort(&mut items, p.sort.as_ref(), folder == crate::demo::exchange::model::Folder::Calendar);
             let total = items.len();
-            let first =
-                if *from_end { total.saturating_sub(offset + max.unwrap_or(total)) } else { (*offset).min(total) };
+            let first = if *from_end {
+                total.saturating_sub(offset.saturating_add(max.unwrap_or(total)))
+            } else {
+                (*offset).min(total)
+            };
             let count = max.unwrap_or(total).min(total - first);
             let next = first + count;
             let all = [
