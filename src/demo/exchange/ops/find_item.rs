@@ -45,6 +45,8 @@ struct Prepared {
     view: std::rc::Rc<View>,
     restriction: Option<Expr>,
     sort: Option<(String, bool)>,
+    /// `Associated` and `SoftDeleted` traversals see none of the simulator's (normal, live) items.
+    shallow: bool,
 }
 
 fn prepare(ctx: &Ctx<'_>, body: &Element) -> Result<Prepared, MessageError> {
@@ -96,18 +98,19 @@ fn prepare(ctx: &Ctx<'_>, body: &Element) -> Result<Prepared, MessageError> {
         let uri = f.child("FieldURI")?.attr("FieldURI")?.to_string();
         Some((uri, f.attr("Order") != Some("Ascending")))
     });
-    Ok(Prepared { shape, view: std::rc::Rc::new(view), restriction, sort })
+    let shallow = body.attr("Traversal") == Some("Shallow");
+    Ok(Prepared { shape, view: std::rc::Rc::new(view), restriction, sort, shallow })
 }
 
 fn find(ctx: &Ctx<'_>, folder_el: &Element, p: &Prepared) -> Result<String, MessageError> {
     let (mailbox, folder) = folder_target(ctx, folder_el)?;
-    let traversal_shallow = true;
+    let traversal_shallow = p.shallow;
     let mbx = ctx.store.mailbox(mailbox).ok_or_else(|| MessageError::new(ResponseCode::ErrorFolderNotFound))?;
     let mut w = Writer::new();
     match p.view.as_ref() {
         View::Calendar { start, end, max } => {
             let mut rows: Vec<(Timestamp, &Item, Option<OccurrenceView>)> = Vec::new();
-            for item in mbx.in_folder(folder).filter(|i| i.kind == Kind::CalendarItem) {
+            for item in mbx.in_folder(folder).filter(|i| i.kind == Kind::CalendarItem && traversal_shallow) {
                 let Some(m) = &item.meeting else { continue };
                 if m.recurrence.is_some() {
                     for i in series::instances(m) {
