@@ -518,3 +518,32 @@ fn the_resource_itself_is_not_impersonated() {
     ok(mb.sync(None, 10), "sync");
     assert!(!ews.seen()[0].body.contains("ExchangeImpersonation"));
 }
+
+/// Run by `proxy_variables_of_the_environment_are_ignored` in a child process whose environment
+/// names a proxy that refuses connections: the call must still reach the server directly.
+#[test]
+#[ignore = "run by proxy_variables_of_the_environment_are_ignored with proxy variables set"]
+fn env_proxy_probe() {
+    let ews = Ews::start(vec![(200, text("syncfolderitems-initial-response.xml"))]);
+    let (mut mb, _) = open(&ews.settings());
+    ok(mb.sync(None, 10), "direct connection despite proxy variables");
+}
+
+#[test]
+fn proxy_variables_of_the_environment_are_ignored() {
+    let exe = ok(std::env::current_exe(), "test binary");
+    let mut child = std::process::Command::new(exe);
+    child.args(["--exact", "ews::transport::env_proxy_probe", "--ignored", "--test-threads=1"]);
+    for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        // Port 9 (discard) on loopback: nothing listens, so a proxied connection fails.
+        child.env(var, "http://127.0.0.1:9");
+    }
+    child.env_remove("NO_PROXY").env_remove("no_proxy");
+    let output = ok(child.output(), "child test");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && report.contains("1 passed"),
+        "{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
