@@ -179,3 +179,19 @@ fn a_text_body_becomes_escaped_html_and_a_cancellation_needs_its_times() {
         other => panic!("{other:?}"),
     }
 }
+
+// Notes §7: an exception's GlobalObjectId (and possibly its UID) carries the instance date; the clean
+// id is the series'.
+#[test]
+fn the_uid_comes_from_the_clean_global_object_id_when_both_are_sent() {
+    let exception_uid = "040000008200E00074C5B7101A82E00807E9010DA0B1C2D3E4F5D6010000000000000000100000001234567890ABCDEF1234567890ABCDEF";
+    let xml = request("").replace("<t:UID>uid-1</t:UID>", &format!("<t:UID>{exception_uid}</t:UID>")).replace(
+        "</t:MeetingRequest>",
+        "<t:ExtendedProperty><t:ExtendedFieldURI PropertySetId=\"6ED8DA90-450B-101B-98DA-00AA003F1305\" PropertyId=\"35\" PropertyType=\"Binary\"/><t:Value>BAAAAIIA4AB0xbcQGoLgCAAAAACgscLT5PXWAQAAAAAAAAAAEAAAABI0VniQq83vEjRWeJCrze8=</t:Value></t:ExtendedProperty></t:MeetingRequest>",
+    );
+    let converted = ok(meeting_request(ok(items(&xml, &ParseContext::default()), "read").remove(0)), "convert");
+    assert_eq!(
+        converted.uid,
+        "040000008200E00074C5B7101A82E00800000000A0B1C2D3E4F5D6010000000000000000100000001234567890ABCDEF1234567890ABCDEF"
+    );
+}

@@ -547,3 +547,15 @@ fn proxy_variables_of_the_environment_are_ignored() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+// Notes §1.5: Exchange's IIS error page comes as a 302; redirects are not followed with credentials.
+#[test]
+fn redirects_and_unavailable_answers_are_http_errors_naming_the_url() {
+    let ews = Ews::start(vec![(302, String::new()), (503, "Service Unavailable".into())]);
+    let (mut mb, _) = open(&ews.settings());
+    let url = ews.settings().url;
+    assert!(matches!(mb.sync(None, 1), Err(ExchangeError::Http { status: 302, url: u }) if u == url));
+    let e = err(mb.sync(None, 1), "503");
+    assert!(matches!(e, ExchangeError::Http { status: 503, .. }) && e.is_transient(), "{e:?}");
+    assert_eq!(ews.seen().len(), 2);
+}
