@@ -441,7 +441,15 @@ fn every_mailbox_method_sends_schema_valid_requests_and_reads_the_answers() {
     let MeetingMessage::Cancellation(cancel) = ok(mb.meeting_message(&mc), "cancellation") else {
         panic!("not a cancellation")
     };
-    assert_eq!(cancel.uid, "abc@example.com");
+    // The foreign meeting's UID is the hex of its CleanGlobalObjectId, which searches back exactly.
+    assert!(
+        cancel.uid.starts_with("040000008200E00074C5B7101A82E008")
+            && cancel.uid.ends_with("616263406578616D706C652E636F6D00")
+    );
+    assert_eq!(
+        vmr_scheduler::exchange::ews::clean_global_object_id(&cancel.uid),
+        vmr_scheduler::exchange::ews::clean_global_object_id("abc@example.com")
+    );
     assert_eq!(cancel.sequence, 4);
     assert_eq!(cancel.recurrence_id, Some(ts("2025-01-20T09:00:00Z")));
     assert_eq!(cancel.organizer.email, "organizer@example.com");
