@@ -363,9 +363,12 @@ fn required<T>(value: Option<T>, what: &str, kind: &str) -> Result<T, ExchangeEr
     value.ok_or_else(|| malformed(kind, format_args!("no {what}")))
 }
 
+/// The meeting's UID, the same for a series and every message about one of its occurrences: from
+/// `PidLidCleanGlobalObjectId` when Exchange sent it (the `UID` of an exception's message may carry
+/// the instance date, notes §7), else from `UID`.
 fn uid_of(item: &EwsItem, kind: &str) -> Result<String, ExchangeError> {
     let from_property = item.clean_global_object_id.as_deref().and_then(uid_from_global_object_id);
-    required(item.uid.clone().filter(|u| !u.is_empty()).or(from_property), "UID", kind)
+    required(from_property.or_else(|| item.uid.clone().filter(|u| !u.is_empty())), "UID", kind)
 }
 
 fn times(item: &EwsItem, kind: &str) -> Result<(Timestamp, Timestamp), ExchangeError> {

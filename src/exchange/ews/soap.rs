@@ -130,6 +130,7 @@ fn error_for(code: ResponseCode, code_text: &str, text: &str, values: &[(String,
 }
 
 /// An answer's envelope: the server version and the element inside `s:Body` (not a fault).
+/// <https://www.w3.org/TR/2000/NOTE-SOAP-20000508/#_Toc478383494>
 #[derive(Debug, Clone)]
 pub struct Envelope {
     pub server_version: Option<ServerVersionInfo>,

@@ -35,17 +35,15 @@ pub fn clean_global_object_id(uid: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// The UID EWS would show for a base64 `PidLidCleanGlobalObjectId` value: the uppercase hex of the
-/// blob, or the wrapped iCalendar UID; `None` if the value is not base64.
+/// The UID for a base64 `PidLidCleanGlobalObjectId` value: the uppercase hex of the blob, which is
+/// what EWS shows as `UID` for meetings made in Outlook, and which [`clean_global_object_id`] turns back
+/// into exactly the same value (also for meetings from other systems, whose blob wraps their iCalendar
+/// UID with bytes that may not be reproducible from the UID alone). `None` if the value is not base64
+/// of a GlobalObjectId.
 pub fn uid_from_global_object_id(value: &str) -> Option<String> {
     let blob = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
-    if let Some(data) = blob.get(HEADER_LEN..)
-        && let Some(rest) = data.strip_prefix(b"vCal-Uid\x01\x00\x00\x00")
-    {
-        let rest = rest.strip_suffix(&[0]).unwrap_or(rest);
-        if let Ok(uid) = std::str::from_utf8(rest) {
-            return Some(uid.to_owned());
-        }
+    if blob.len() < HEADER_LEN || !blob.starts_with(&CLASS_ID) {
+        return None;
     }
     Some(blob.iter().map(|b| format!("{b:02X}")).collect())
 }
@@ -87,14 +85,16 @@ mod tests {
     }
 
     #[test]
-    fn a_foreign_uid_is_wrapped_as_vcal_uid_and_unwrapped_again() {
+    fn a_foreign_uid_is_wrapped_as_vcal_uid_and_the_blob_round_trips_exactly() {
         let value = clean_global_object_id("abc@example.com");
         let Ok(blob) = base64::engine::general_purpose::STANDARD.decode(&value) else { panic!("not base64") };
         assert_eq!(&blob[..16], &CLASS_ID);
         assert_eq!(&blob[36..40], &[28, 0, 0, 0]);
         assert_eq!(&blob[40..], b"vCal-Uid\x01\x00\x00\x00abc@example.com\x00");
-        assert_eq!(uid_from_global_object_id(&value).as_deref(), Some("abc@example.com"));
+        let Some(hex) = uid_from_global_object_id(&value) else { panic!("not a GlobalObjectId") };
+        assert_eq!(clean_global_object_id(&hex), value);
         assert_eq!(uid_from_global_object_id(&clean_global_object_id(UID)).as_deref(), Some(UID));
         assert_eq!(uid_from_global_object_id("%%%"), None);
+        assert_eq!(uid_from_global_object_id("AAAA"), None);
     }
 }

@@ -270,6 +270,8 @@ impl<'i> TreeBuilder<'i> {
 
     fn append_text(&mut self, text: &str) -> Result<(), ExchangeError> {
         match self.stack.last_mut() {
+            // Whitespace between child elements (indentation) is dropped at the end anyway.
+            Some(parent) if !parent.children.is_empty() && parent.text.is_empty() && is_blank(text) => Ok(()),
             Some(parent) => {
                 parent.text.push_str(text);
                 Ok(())
@@ -286,6 +288,10 @@ fn resolve_ns(ns: &ResolveResult<'_>) -> Result<Ns, String> {
         ResolveResult::Unbound => Ok(Ns::None),
         ResolveResult::Unknown(prefix) => Err(prefix.clone()),
     }
+}
+
+fn is_blank(text: &str) -> bool {
+    text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// Whether `c` may appear in an XML 1.0 document (the `Char` production).

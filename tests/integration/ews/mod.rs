@@ -1,6 +1,7 @@
 //! The EWS client: Microsoft's example envelopes, schema-valid requests, SOAP faults, hostile input,
 //! and the HTTPS transport against a local server.
 
+mod convert;
 mod examples;
 mod faults;
 mod fuzz;

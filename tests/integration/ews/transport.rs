@@ -441,7 +441,15 @@ fn every_mailbox_method_sends_schema_valid_requests_and_reads_the_answers() {
     let MeetingMessage::Cancellation(cancel) = ok(mb.meeting_message(&mc), "cancellation") else {
         panic!("not a cancellation")
     };
-    assert_eq!(cancel.uid, "abc@example.com");
+    // The foreign meeting's UID is the hex of its CleanGlobalObjectId, which searches back exactly.
+    assert!(
+        cancel.uid.starts_with("040000008200E00074C5B7101A82E008")
+            && cancel.uid.ends_with("616263406578616D706C652E636F6D00")
+    );
+    assert_eq!(
+        vmr_scheduler::exchange::ews::clean_global_object_id(&cancel.uid),
+        vmr_scheduler::exchange::ews::clean_global_object_id("abc@example.com")
+    );
     assert_eq!(cancel.sequence, 4);
     assert_eq!(cancel.recurrence_id, Some(ts("2025-01-20T09:00:00Z")));
     assert_eq!(cancel.organizer.email, "organizer@example.com");
@@ -517,4 +525,45 @@ fn the_resource_itself_is_not_impersonated() {
     let (mut mb, _) = open(&s);
     ok(mb.sync(None, 10), "sync");
     assert!(!ews.seen()[0].body.contains("ExchangeImpersonation"));
+}
+
+/// Run by `proxy_variables_of_the_environment_are_ignored` in a child process whose environment
+/// names a proxy that refuses connections: the call must still reach the server directly.
+#[test]
+#[ignore = "run by proxy_variables_of_the_environment_are_ignored with proxy variables set"]
+fn env_proxy_probe() {
+    let ews = Ews::start(vec![(200, text("syncfolderitems-initial-response.xml"))]);
+    let (mut mb, _) = open(&ews.settings());
+    ok(mb.sync(None, 10), "direct connection despite proxy variables");
+}
+
+#[test]
+fn proxy_variables_of_the_environment_are_ignored() {
+    let exe = ok(std::env::current_exe(), "test binary");
+    let mut child = std::process::Command::new(exe);
+    child.args(["--exact", "ews::transport::env_proxy_probe", "--ignored", "--test-threads=1"]);
+    for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        // Port 9 (discard) on loopback: nothing listens, so a proxied connection fails.
+        child.env(var, "http://127.0.0.1:9");
+    }
+    child.env_remove("NO_PROXY").env_remove("no_proxy");
+    let output = ok(child.output(), "child test");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && report.contains("1 passed"),
+        "{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+// Notes §1.5: Exchange's IIS error page comes as a 302; redirects are not followed with credentials.
+#[test]
+fn redirects_and_unavailable_answers_are_http_errors_naming_the_url() {
+    let ews = Ews::start(vec![(302, String::new()), (503, "Service Unavailable".into())]);
+    let (mut mb, _) = open(&ews.settings());
+    let url = ews.settings().url;
+    assert!(matches!(mb.sync(None, 1), Err(ExchangeError::Http { status: 302, url: u }) if u == url));
+    let e = err(mb.sync(None, 1), "503");
+    assert!(matches!(e, ExchangeError::Http { status: 503, .. }) && e.is_transient(), "{e:?}");
+    assert_eq!(ews.seen().len(), 2);
 }

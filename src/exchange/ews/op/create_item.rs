@@ -9,6 +9,7 @@ use crate::exchange::{ExchangeError, ItemId};
 
 /// The request: response objects sent with `MessageDisposition="SendAndSaveCopy"` (response objects
 /// require a disposition; the copy lands in the attendee's Sent Items).
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/createitem>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateItem {
     pub items: Vec<ResponseObject>,

@@ -8,6 +8,7 @@ use crate::exchange::{ExchangeError, ItemId};
 
 /// The request: delete `ids` the `delete_type` way. Deleting a calendar item needs
 /// `send_meeting_cancellations` (`SendToNone`, `SendOnlyToAll` or `SendToAllAndSaveCopy`).
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/deleteitem>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeleteItem {
     pub ids: Vec<ItemId>,

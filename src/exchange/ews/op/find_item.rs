@@ -9,6 +9,7 @@ use crate::exchange::ews::xml::{Element, Ns, XmlWriter};
 
 /// The request: a shallow search of `folder` for items whose `path` equals `value`, the first
 /// `max_entries` of them (`IndexedPageItemView` from the beginning).
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/finditem>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FindItem {
     pub shape: ItemShape,

@@ -9,12 +9,14 @@ use crate::exchange::ews::xml::{Element, Ns, XmlWriter};
 use crate::exchange::{ExchangeError, ItemId};
 
 /// The request: `folders`, with their display names and item counts.
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/getfolder>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetFolder {
     pub folders: Vec<DistinguishedFolder>,
 }
 
 /// A folder as answered (`t:Folder`, `t:CalendarFolder`, …).
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/folders-ex15websvcsotherref>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Folder {
     /// The folder element's name (`CalendarFolder`, `Folder`, …).

@@ -7,6 +7,7 @@ use crate::exchange::ews::xml::{Element, Ns, XmlWriter};
 use crate::exchange::{ExchangeError, ItemId};
 
 /// The request: `shape` of each item in `ids`; the answer has one message per id, in order.
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/getitem>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetItem {
     pub shape: ItemShape,

@@ -9,6 +9,7 @@ use crate::exchange::{ExchangeError, ItemId};
 
 /// The request: changes in `folder` after `sync_state` (`None`: from the start), at most `max_changes`
 /// (EWS allows 1 to 512).
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/syncfolderitems>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncFolderItems {
     pub shape: ItemShape,
@@ -18,6 +19,7 @@ pub struct SyncFolderItems {
 }
 
 /// One message of the answer.
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/syncfolderitemsresponsemessage>
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncFolderItemsResult {
     /// State to send next time (`SyncState`).

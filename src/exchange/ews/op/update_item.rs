@@ -9,6 +9,7 @@ use crate::exchange::{ExchangeError, ItemId};
 
 /// The request: set `item:Body` of calendar item `id`, with `ConflictResolution="AutoResolve"` and
 /// `SendMeetingInvitationsOrCancellations="SendToAllAndSaveCopy"` (every attendee gets the update).
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/updateitem>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateItem {
     pub id: ItemId,
@@ -17,6 +18,7 @@ pub struct UpdateItem {
 
 /// One message of the answer: the item with its new change key, and how many conflicts AutoResolve
 /// settled (`ConflictResults/Count`).
+/// <https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/updateitemresponsemessage>
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateItemResult {
     pub items: Vec<EwsItem>,
