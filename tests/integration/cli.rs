@@ -134,7 +134,11 @@ impl Service {
         // SAFETY: sending SIGTERM to our own child process.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let status = self.child.wait().expect("wait");
-        let lines: Vec<String> = self.stderr.try_iter().collect();
+        // The reader thread forwards the last lines after the process ended; it hangs up at EOF.
+        let mut lines = Vec::new();
+        while let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(5)) {
+            lines.push(line);
+        }
         (status.code().unwrap_or(-1), lines)
     }
 }
