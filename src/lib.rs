@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod http;
 pub mod meeting;
 pub mod reservations;
+pub mod scheduler;
 pub mod service;
 pub mod store;
 pub mod system;

@@ -9,7 +9,7 @@ use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::config::Integration;
-use crate::store::{Store, StoreError, Vmr, VmrState};
+use crate::store::{Store, StoreError, Vmr, VmrState, Writer};
 
 /// Random aliases tried before falling back to a scan for a free one.
 const RANDOM_TRIES: usize = 64;
@@ -71,54 +71,94 @@ pub fn reserve(
     request_id: Option<&str>,
     now: Timestamp,
 ) -> Result<Reserved, ReserveError> {
-    let rng = SystemRandom::new();
-    let id = uuid_v4(&rng)?;
-    let digits = u32::from(integration.scheduled_alias_suffix_length);
-    let size = 10u64.pow(digits);
-    // Draw candidates before the transaction (the RNG may block briefly; the transaction should not).
-    let mut candidates = Vec::with_capacity(RANDOM_TRIES);
-    for _ in 0..RANDOM_TRIES {
-        candidates.push(random_below(&rng, size)?);
+    let draw = Draw::new(integration)?;
+    store.write(|w| Ok(draw.reserve(w, integration, reserved_by, request_id, now)))?
+}
+
+/// [`reserve`] inside a transaction the caller already holds (the scheduler's placeholder path).
+pub fn reserve_in(
+    w: &Writer<'_>,
+    integration: &Integration,
+    reserved_by: &str,
+    request_id: Option<&str>,
+    now: Timestamp,
+) -> Result<Reserved, ReserveError> {
+    Draw::new(integration)?.reserve(w, integration, reserved_by, request_id, now)
+}
+
+/// The random choices of one reservation, drawn before the transaction (the system RNG may block
+/// briefly; a write transaction should not).
+struct Draw {
+    id: String,
+    candidates: Vec<u64>,
+    scan_start: u64,
+    size: u64,
+    digits: usize,
+}
+
+impl Draw {
+    fn new(integration: &Integration) -> Result<Draw, ReserveError> {
+        let rng = SystemRandom::new();
+        let digits = u32::from(integration.scheduled_alias_suffix_length);
+        let size = 10u64.pow(digits);
+        let mut candidates = Vec::with_capacity(RANDOM_TRIES);
+        for _ in 0..RANDOM_TRIES {
+            candidates.push(random_below(&rng, size)?);
+        }
+        Ok(Draw {
+            id: uuid_v4(&rng)?,
+            candidates,
+            scan_start: random_below(&rng, size)?,
+            size,
+            digits: digits as usize,
+        })
     }
-    let scan_start = random_below(&rng, size)?;
-    let expires_at = now
-        .checked_add(jiff::SignedDuration::try_from(integration.unused_reservation_expiry).unwrap_or_default())
-        .unwrap_or(Timestamp::MAX);
-    store.write(|w| {
+
+    fn reserve(
+        &self,
+        w: &Writer<'_>,
+        integration: &Integration,
+        reserved_by: &str,
+        request_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Reserved, ReserveError> {
         if let Some(request) = request_id
             && let Some(existing) = w.vmr_by_request(&integration.name, reserved_by, request)?
         {
-            return Ok(Ok(Reserved { vmr: existing, created: false }));
+            return Ok(Reserved { vmr: existing, created: false });
         }
         let free = |n: u64| -> Result<Option<String>, StoreError> {
-            let numeric = format!("{}{:0width$}", integration.scheduled_alias_prefix, n, width = digits as usize);
+            let numeric = format!("{}{:0width$}", integration.scheduled_alias_prefix, n, width = self.digits);
             Ok(w.vmr_by_alias(&integration.name, &numeric)?.is_none().then_some(numeric))
         };
         let mut chosen = None;
-        for n in &candidates {
+        for n in &self.candidates {
             if let Some(numeric) = free(*n)? {
                 chosen = Some(numeric);
                 break;
             }
         }
         if chosen.is_none() {
-            for step in 0..size.min(SCAN_LIMIT) {
-                if let Some(numeric) = free((scan_start + step) % size)? {
+            for step in 0..self.size.min(SCAN_LIMIT) {
+                if let Some(numeric) = free((self.scan_start + step) % self.size)? {
                     chosen = Some(numeric);
                     break;
                 }
             }
         }
         let Some(numeric_alias) = chosen else {
-            return Ok(Err(ReserveError::PoolExhausted { integration: integration.name.clone(), size }));
+            return Err(ReserveError::PoolExhausted { integration: integration.name.clone(), size: self.size });
         };
         let alias = if integration.scheduled_alias_domain.is_empty() {
             numeric_alias.clone()
         } else {
             format!("{numeric_alias}@{}", integration.scheduled_alias_domain)
         };
+        let expires_at = now
+            .checked_add(jiff::SignedDuration::try_from(integration.unused_reservation_expiry).unwrap_or_default())
+            .unwrap_or(Timestamp::MAX);
         let vmr = Vmr {
-            id: id.clone(),
+            id: self.id.clone(),
             integration: integration.name.clone(),
             numeric_alias,
             alias,
@@ -128,8 +168,13 @@ pub fn reserve(
             state: VmrState::Reserved { expires_at },
         };
         w.put_vmr(&vmr)?;
-        Ok(Ok(Reserved { vmr, created: true }))
-    })?
+        Ok(Reserved { vmr, created: true })
+    }
+}
+
+/// The alias-ID token as the small grey line that follows the joining instructions.
+pub fn token_html(token: &str) -> String {
+    format!("<p style=\"margin:6pt 0 0 0;color:#8a8886;font-size:8pt;\">{token}</p>")
 }
 
 /// A random RFC 4122 version-4 UUID.

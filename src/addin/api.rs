@@ -68,7 +68,7 @@ impl AddinApi {
                 String::new()
             }
         };
-        format!("{text}{}", token_paragraph(PLACEHOLDER_TOKEN))
+        format!("{text}{}", reservations::token_html(PLACEHOLDER_TOKEN))
     }
 
     /// `POST .../<integration>/single_use_vmr`.
@@ -176,7 +176,7 @@ impl AddinApi {
                     "email": integration.room_mailbox_email_address,
                     "name": integration.room_mailbox_name,
                 },
-                "instructions_html": format!("{instructions}{}", token_paragraph(&token)),
+                "instructions_html": format!("{instructions}{}", reservations::token_html(&token)),
                 "location": vmr.alias,
             }),
         }
@@ -201,11 +201,6 @@ impl AddinApi {
         times.push_back(now);
         None
     }
-}
-
-/// The alias-ID token as the small grey line under the instructions.
-fn token_paragraph(token: &str) -> String {
-    format!("<p style=\"margin:6pt 0 0 0;color:#8a8886;font-size:8pt;\">{token}</p>")
 }
 
 fn error(status: u16, code: &str, message: &str, correlation_id: &str) -> ApiReply {

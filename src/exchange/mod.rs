@@ -8,6 +8,7 @@ pub mod timezone;
 use jiff::Timestamp;
 
 pub use error::ExchangeError;
+pub use ews::ResponseCode;
 
 // The meeting vocabulary is shared with the store and the scheduler; re-exported for backends.
 pub use crate::meeting::{DayOfWeek, DaySpec, Occurrence, Pattern, Person, Range, Recurrence, WeekIndex};
@@ -129,6 +130,11 @@ pub trait Mailbox: Send {
 
     /// Reads one item of the watched inbox. An item that no longer exists is `ErrorItemNotFound`.
     fn meeting_message(&mut self, id: &ItemId) -> Result<MeetingMessage, ExchangeError>;
+
+    /// Whether an item of the watched inbox is still there, waiting for an answer. Answering moves a
+    /// meeting request out of the inbox, so `false` means an earlier answer went out (or the item is
+    /// gone): the scheduler asks before repeating an answer it may already have sent.
+    fn awaits_answer(&mut self, id: &ItemId) -> Result<bool, ExchangeError>;
 
     /// Accepts or declines a meeting request as the resource, sending the reply to the organizer.
     fn reply(&mut self, request: &ItemId, reply: &Reply) -> Result<(), ExchangeError>;

@@ -26,6 +26,8 @@ pub struct App {
     headers: SecurityHeaders,
     office_js: OfficeJsLibrary,
     office_js_cache: LibraryCache,
+    /// A handler for every path under a prefix (the demo's pages).
+    extension: Option<(&'static str, Arc<dyn Handler>)>,
 }
 
 impl App {
@@ -46,7 +48,13 @@ impl App {
                 Err(e) => log::warn!("use_custom_add_in_sources is set but {e}"),
             }
         }
-        App { config, store, api, headers, office_js, office_js_cache: Mutex::new(HashMap::new()) }
+        App { config, store, api, headers, office_js, office_js_cache: Mutex::new(HashMap::new()), extension: None }
+    }
+
+    /// Sends every request whose path starts with `prefix` to `handler`.
+    pub fn with_extension(mut self, prefix: &'static str, handler: Arc<dyn Handler>) -> App {
+        self.extension = Some((prefix, handler));
+        self
     }
 
     fn readyz(&self) -> Response {
@@ -177,6 +185,11 @@ impl Handler for App {
             "/readyz" if read => self.readyz(),
             "/healthz" | "/readyz" => method_not_allowed("GET, HEAD"),
             path => {
+                if let Some((prefix, handler)) = &self.extension
+                    && path.starts_with(prefix)
+                {
+                    return handler.handle(request);
+                }
                 if let Some(rest) = path.strip_prefix(addin::API_PREFIX).and_then(|r| r.strip_prefix('/')) {
                     return self.api(request, rest);
                 }

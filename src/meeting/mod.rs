@@ -2,6 +2,7 @@
 //! people, recurrence patterns and ranges, moved occurrences, and the expansion of a meeting into
 //! its occurrences and join windows (`recurrence.rs`).
 
+pub mod body;
 mod recurrence;
 
 use jiff::Timestamp;

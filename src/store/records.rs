@@ -79,10 +79,13 @@ pub enum Intent {
     /// Remove a cancelled meeting from the resource's calendar.
     RemoveCancelled,
     /// Replace the placeholder in the organizer's meeting with these instructions and send the update.
+    /// `token` is the alias-ID token inside `instructions_html`: its presence in the organizer's
+    /// meeting shows the update already went out.
     FillPlaceholder {
         organizer: String,
         uid: String,
         instructions_html: String,
+        token: String,
     },
 }
 

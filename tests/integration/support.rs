@@ -68,7 +68,8 @@ pub fn valid_config(dir: &Path) -> Value {
             "addin_server_domain": "scheduler.example.com",
             "exchange_domains": ["mail.example.com"],
             "room_mailbox_email_address": "vmr-room@example.com",
-            "url": "https://mail.example.com/EWS/Exchange.asmx",
+            // Loopback, port 1: the scheduler's polls are refused at once, never leave the machine.
+            "url": "https://127.0.0.1:1/EWS/Exchange.asmx",
             "username": "svc-vmr@example.com",
             "password": "correct horse battery staple",
         }],

@@ -73,6 +73,8 @@ pub struct EwsMailbox {
     busy_retries: u32,
     max_back_off: Duration,
     sleep: Box<dyn FnMut(Duration) + Send>,
+    /// The resource's inbox folder id, learned on first need.
+    inbox_id: Option<String>,
 }
 
 impl std::fmt::Debug for EwsMailbox {
@@ -119,6 +121,7 @@ impl EwsMailbox {
             busy_retries: settings.busy_retries,
             max_back_off: settings.max_back_off,
             sleep: Box::new(std::thread::sleep),
+            inbox_id: None,
         })
     }
 
@@ -282,6 +285,22 @@ impl Mailbox for EwsMailbox {
                 id: item.id.unwrap_or_else(|| id.clone()),
                 item_class: item.item_class.unwrap_or_default(),
             }),
+        }
+    }
+
+    fn awaits_answer(&mut self, id: &ItemId) -> Result<bool, ExchangeError> {
+        let inbox = match &self.inbox_id {
+            Some(inbox) => inbox.clone(),
+            None => {
+                let (_, folder) = self.check()?;
+                self.inbox_id = Some(folder.id.id.clone());
+                folder.id.id
+            }
+        };
+        match self.get_one(id, &[PropertyPath::Field("item:ParentFolderId")], None) {
+            Ok(item) => Ok(item.parent_folder_id.as_deref() == Some(inbox.as_str())),
+            Err(e) if e.response_code() == Some(ResponseCode::ErrorItemNotFound) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 

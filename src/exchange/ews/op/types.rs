@@ -185,6 +185,8 @@ impl ItemKind {
 pub struct EwsItem {
     pub kind: Option<ItemKind>,
     pub id: Option<ItemId>,
+    /// The folder holding the item (`item:ParentFolderId`).
+    pub parent_folder_id: Option<String>,
     pub item_class: Option<String>,
     pub subject: Option<String>,
     pub body: Option<(BodyType, String)>,
@@ -224,6 +226,7 @@ impl EwsItem {
             let flag = |t: &str| parse_bool(t).map_err(|why| malformed(&p(), why));
             match child.name.as_str() {
                 "ItemId" => item.id = Some(read_item_id(child, &p())?),
+                "ParentFolderId" => item.parent_folder_id = Some(read_item_id(child, &p())?.id),
                 "ItemClass" => item.item_class = Some(text.to_owned()),
                 "Subject" => item.subject = Some(text.to_owned()),
                 "Body" => {
