@@ -535,3 +535,21 @@ fn unused_reservations_are_released_after_a_week() {
     assert_eq!(report.released, 1);
     assert!(h.store.vmr(&vmr.id).expect("read").is_none());
 }
+
+#[test]
+fn changing_a_series_recurrence_is_accepted_as_an_edited_series() {
+    let mut h = Harness::new();
+    let (vmr, body) = h.addin_body("user-a");
+    let start = tomorrow();
+    let id = h.send("Planning", &body, start, Some(weekly(3, start)));
+    h.cycle();
+    let change = MeetingChange { recurrence: Some(Some(weekly(6, start))), ..Default::default() };
+    h.sim.update_meeting(ORGANIZER, &id, &change).expect("update");
+    h.cycle();
+    let accepted = h.replies("Accepted: ");
+    assert_eq!(accepted.len(), 2);
+    assert!(accepted[1].body.contains("follows the updated schedule"), "{}", accepted[1].body);
+    let VmrState::Scheduled(m) = h.vmr(&vmr.id).state else { panic!("not scheduled") };
+    assert!(matches!(m.recurrence, Some(Recurrence { range: Range::Numbered { count: 6, .. }, .. })));
+    assert_eq!(h.actions(), ["accept_new_recurring_series", "accept_edited_recurring_series"]);
+}
