@@ -338,7 +338,7 @@ mod token_parser {
     use proptest::num::u8::ANY;
     use proptest::{prop_assert, proptest};
 
-    use super::{fixture, now};
+    use super::fixture;
 
     proptest! {
         #![proptest_config(proptest::test_runner::Config { cases: 300, ..Default::default() })]
