@@ -553,3 +553,38 @@ fn changing_a_series_recurrence_is_accepted_as_an_edited_series() {
     assert!(matches!(m.recurrence, Some(Recurrence { range: Range::Numbered { count: 6, .. }, .. })));
     assert_eq!(h.actions(), ["accept_new_recurring_series", "accept_edited_recurring_series"]);
 }
+
+/// Issue 4 §7: every request the client sends and every response the simulator returns validates
+/// against messages.xsd, over a whole day of the scheduler's work.
+#[test]
+fn all_traffic_between_scheduler_and_simulator_is_schema_valid() {
+    let mut h = Harness::new();
+    h.sim.record_bodies(true);
+    let (_, body) = h.addin_body("user-a");
+    let start = tomorrow();
+    let series = h.send("Series <&> \"quoted\" Åsa", &body, start, Some(weekly(3, start)));
+    h.send("No token", "<p>plain</p>", tomorrow(), None);
+    let placeholder = body::block_html(&format!("<p>{PLACEHOLDER_TOKEN}</p>"));
+    h.send("Placeholder", &placeholder, tomorrow(), None);
+    h.cycle();
+    h.sim.cancel_occurrence(ORGANIZER, &series, start + SignedDuration::from_hours(24 * 7)).expect("cancel one");
+    h.cycle();
+    h.sim.cancel_meeting(ORGANIZER, &series, "<p>off</p>").expect("cancel");
+    h.cycle();
+    let log = h.sim.requests();
+    let mut envelopes: Vec<String> = Vec::new();
+    for r in &log {
+        if let Some(req) = &r.request_body {
+            envelopes.push(req.clone());
+        }
+        if let Some(resp) = r.response_body.as_ref().filter(|_| r.response_class != "Fault") {
+            envelopes.push(resp.clone());
+        }
+    }
+    let operations: std::collections::BTreeSet<&str> = log.iter().map(|r| r.operation.as_str()).collect();
+    for op in ["SyncFolderItems", "GetItem", "CreateItem", "FindItem", "UpdateItem"] {
+        assert!(operations.contains(op), "the scenario exercised {op}: {operations:?}");
+    }
+    let refs: Vec<&str> = envelopes.iter().map(String::as_str).collect();
+    crate::simex::assert_schema_valid(&refs);
+}
