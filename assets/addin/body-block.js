@@ -37,10 +37,13 @@
     var first = html.indexOf(RULE);
     var second = first >= 0 ? html.indexOf(RULE, first + RULE.length) : -1;
     if (second > 0) {
+      // The rules' own paragraphs belong to the block only when they hold nothing else: a body
+      // converted from text may hold every line in one element, and those lines stay.
       var start = Math.max(lastTagStart(html, first, 'p'), lastTagStart(html, first, 'div'));
-      if (start < 0) start = first;
-      var close = html.slice(second).search(/<\/(p|div)\s*>/i);
-      var stop = close >= 0 ? second + close + html.slice(second + close).indexOf('>') + 1 : second + RULE.length;
+      if (start < 0 || html.slice(start, first).replace(/<[^>]*>/g, '').replace(/\s+/g, '') !== '') start = first;
+      var ruleEnd = second + RULE.length;
+      var close = /^(?:\s|<\/(?:span|font|b|i|u|strong|em)\s*>)*<\/(?:p|div)(?:\s[^>]*)?>/i.exec(html.slice(ruleEnd));
+      var stop = close ? ruleEnd + close[0].length : ruleEnd;
       return html.slice(0, start) + block + html.slice(stop);
     }
     var bodyEnd = html.search(/<\/body\s*>(?![\s\S]*<\/body\s*>)/i);

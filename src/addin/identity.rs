@@ -25,6 +25,10 @@ const METADATA_TTL: Duration = Duration::from_secs(24 * 3600);
 /// Least time between two fetches of one metadata document (an unknown `x5t` triggers a refetch),
 /// so that tokens with made-up keys cannot make the appliance hammer Exchange.
 const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+/// The one path Exchange publishes its authentication metadata under.
+const METADATA_PATH: &str = "/autodiscover/metadata/json/1";
+/// Most metadata documents kept (one per Exchange host in practice).
+const MAX_CACHED_DOCUMENTS: usize = 64;
 /// The `appctx.version` of Exchange identity tokens.
 const TOKEN_VERSION: &str = "ExIdTok.V1";
 
@@ -160,6 +164,11 @@ impl IdentityValidator {
         if !integration.exchange_domains.iter().any(|d| d.eq_ignore_ascii_case(&host)) {
             return Err(TokenRejection::UntrustedMetadata(context.amurl.clone()));
         }
+        // Before the signature is checked the token is anyone's: only Exchange's one metadata path
+        // is fetched, so that made-up URLs cannot make us fetch (and cache) without end.
+        if !has_metadata_path(&context.amurl) {
+            return Err(TokenRejection::UntrustedMetadata(context.amurl.clone()));
+        }
         let x5t = normalize_x5t(&parsed.x5t).ok_or_else(|| TokenRejection::Malformed("x5t is not base64".into()))?;
         let certificate = self.certificate(integration, &context.amurl, &x5t)?;
         let der = rustls::pki_types::CertificateDer::from(certificate.as_slice());
@@ -193,10 +202,14 @@ impl IdentityValidator {
         let keys = signing_keys(&body)?;
         let found = keys.get(x5t).cloned();
         log::info!("authentication metadata {url}: {} signing certificate(s)", keys.len());
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(url.to_string(), CachedMetadata { fetched: Instant::now(), keys });
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MAX_CACHED_DOCUMENTS && !cache.contains_key(url) {
+            let oldest = cache.iter().min_by_key(|(_, c)| c.fetched).map(|(u, _)| u.clone());
+            if let Some(oldest) = oldest {
+                cache.remove(&oldest);
+            }
+        }
+        cache.insert(url.to_string(), CachedMetadata { fetched: Instant::now(), keys });
         found.ok_or_else(|| TokenRejection::UnknownKey(x5t.to_string()))
     }
 }
@@ -287,6 +300,12 @@ fn https_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// Whether an `https://host[:port]` URL has exactly Exchange's metadata path, with no query.
+fn has_metadata_path(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else { return false };
+    rest.find('/').is_some_and(|slash| &rest[slash..] == METADATA_PATH)
+}
+
 /// An `x5t` (SHA-1 thumbprint) in one canonical spelling: base64url without padding. Some documents
 /// write it with padding or in standard base64.
 fn normalize_x5t(x5t: &str) -> Option<String> {
@@ -326,6 +345,14 @@ mod tests {
         assert_eq!(https_host("https://[::1]:8443/x").as_deref(), Some("::1"));
         assert_eq!(https_host("http://mail.example.com/x"), None);
         assert_eq!(https_host("https://user@evil.example/x"), None);
+    }
+
+    #[test]
+    fn only_exchanges_metadata_path_is_fetched() {
+        assert!(has_metadata_path("https://mail.example.com:443/autodiscover/metadata/json/1"));
+        assert!(!has_metadata_path("https://mail.example.com/autodiscover/metadata/json/1?n=7"));
+        assert!(!has_metadata_path("https://mail.example.com/owa/metadata"));
+        assert!(!has_metadata_path("https://mail.example.com"));
     }
 
     #[test]

@@ -274,25 +274,41 @@ fn cross_checks(root: &Value, errors: &mut Vec<ConfigError>) {
                     .into(),
             });
         }
+        if integration.get("exchange_domains").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+            errors.push(ConfigError::Invalid {
+                path: at("exchange_domains"),
+                problem: "is empty, so no Outlook user could be verified; list the Exchange servers' host names".into(),
+            });
+        }
+        // One resource mailbox watched by two integrations would get two answers to each meeting.
+        let mailbox = |i: &Value| text(i, "room_mailbox_email_address").map(|m| m.to_ascii_lowercase());
+        if let Some(own) = mailbox(integration)
+            && let Some(first) = integrations[..n].iter().position(|o| mailbox(o).as_deref() == Some(own.as_str()))
+        {
+            errors.push(ConfigError::Invalid {
+                path: at("room_mailbox_email_address"),
+                problem: format!(
+                    "\"{own}\" is already the resource mailbox of integrations[{first}]; give each integration its own"
+                ),
+            });
+        }
         // Two integrations handing out aliases from overlapping ranges would give one alias to two
-        // meetings: same domain, same total length, and one prefix starting the other.
+        // meetings (dialled by number, the domain does not tell them apart): same total length,
+        // and one prefix starting the other.
         let alias_space = |i: &Value| {
             let prefix = text(i, "scheduled_alias_prefix").unwrap_or_default();
             let len = i.get("scheduled_alias_suffix_length").and_then(Value::as_u64).unwrap_or(6) as usize;
-            let domain = text(i, "scheduled_alias_domain").unwrap_or_default().to_ascii_lowercase();
-            (prefix, len, domain)
+            (prefix, len)
         };
-        let (prefix, len, domain) = alias_space(integration);
+        let (prefix, len) = alias_space(integration);
         for (m, other) in integrations[..n].iter().enumerate() {
-            let (p2, l2, d2) = alias_space(other);
-            let overlap = domain == d2
-                && prefix.len() + len == p2.len() + l2
-                && (prefix.starts_with(&p2) || p2.starts_with(&prefix));
+            let (p2, l2) = alias_space(other);
+            let overlap = prefix.len() + len == p2.len() + l2 && (prefix.starts_with(&p2) || p2.starts_with(&prefix));
             if overlap {
                 errors.push(ConfigError::Invalid {
                     path: at("scheduled_alias_prefix"),
                     problem: format!(
-                        "aliases \"{prefix}\" + {len} digits overlap those of integrations[{m}] (\"{p2}\" + {l2} digits, same domain); give each integration a distinct prefix"
+                        "aliases \"{prefix}\" + {len} digits overlap those of integrations[{m}] (\"{p2}\" + {l2} digits); give each integration a distinct prefix"
                     ),
                 });
             }

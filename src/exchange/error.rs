@@ -51,6 +51,22 @@ impl ExchangeError {
         }
     }
 
+    /// Whether the error concerns the connection to Exchange as a whole rather than one item: no
+    /// other work can succeed until it passes, so the scheduler waits instead of going on.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            ExchangeError::Transport { .. }
+            | ExchangeError::Unauthorized { .. }
+            | ExchangeError::ServerBusy { .. }
+            | ExchangeError::Setup { .. } => true,
+            ExchangeError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            ExchangeError::Response { code, .. } => {
+                matches!(code, ResponseCode::ErrorServerBusy | ResponseCode::ErrorConnectionFailed)
+            }
+            ExchangeError::Malformed { .. } | ExchangeError::TooLarge { .. } => false,
+        }
+    }
+
     /// The EWS response code, when Exchange gave one.
     pub fn response_code(&self) -> Option<ResponseCode> {
         match self {

@@ -25,16 +25,16 @@ pub fn replace_block(html: &str, inner: &str) -> String {
         && let Some(second_rel) = html[first + RULE.len()..].find(RULE)
     {
         let second = first + RULE.len() + second_rel;
+        // The rules' own paragraphs belong to the block, but only when they hold nothing else: in
+        // a body converted from text one element may hold every line, and those stay.
         let start = [last_tag_start(html, first, "p"), last_tag_start(html, first, "div")]
             .into_iter()
             .flatten()
             .max()
+            .filter(|&tag| text_of(&html[tag..first]).trim().is_empty())
             .unwrap_or(first);
-        let after = &html[second..];
-        let stop = match find_ci(after, "</p").into_iter().chain(find_ci(after, "</div")).min() {
-            Some(close) => after[close..].find('>').map_or(second + RULE.len(), |gt| second + close + gt + 1),
-            None => second + RULE.len(),
-        };
+        let rule_end = second + RULE.len();
+        let stop = rule_end + closing_paragraph_len(&html[rule_end..]);
         return format!("{}{block}{}", &html[..start], &html[stop..]);
     }
     match rfind_ci(html, "</body") {
@@ -87,6 +87,44 @@ fn matching_div_end(lower: &str, from: usize) -> Option<usize> {
     None
 }
 
+/// The text of an HTML fragment, tags removed.
+fn text_of(fragment: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in fragment.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The length of what closes the rule's paragraph right after it: closing inline tags and
+/// whitespace, then `</p>` or `</div>`; 0 if text or anything else comes first.
+fn closing_paragraph_len(after: &str) -> usize {
+    const INLINE: [&str; 7] = ["span", "font", "b", "i", "u", "strong", "em"];
+    let mut i = 0;
+    loop {
+        let rest = &after[i..];
+        let trimmed = rest.trim_start();
+        i += rest.len() - trimmed.len();
+        let Some(tag) = trimmed.strip_prefix("</") else { return 0 };
+        let Some(gt) = tag.find('>') else { return 0 };
+        let name = tag[..gt].trim().to_ascii_lowercase();
+        let name = name.split_whitespace().next().unwrap_or("");
+        i += 2 + gt + 1;
+        if name == "p" || name == "div" {
+            return i;
+        }
+        if !INLINE.contains(&name) {
+            return 0;
+        }
+    }
+}
+
 fn last_tag_start(html: &str, before: usize, tag: &str) -> Option<usize> {
     let lower = html[..before].to_ascii_lowercase();
     let open = format!("<{tag}");
@@ -95,10 +133,6 @@ fn last_tag_start(html: &str, before: usize, tag: &str) -> Option<usize> {
         .map(|(i, _)| i)
         .filter(|&i| lower[i + open.len()..].starts_with([' ', '>', '\t', '\n', '/']))
         .last()
-}
-
-fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
-    haystack.to_ascii_lowercase().find(needle)
 }
 
 fn rfind_ci(haystack: &str, needle: &str) -> Option<usize> {
@@ -132,6 +166,27 @@ mod tests {
         let body =
             format!("<p>a</p><div id=\"x_{BLOCK_ID}\" style=\"margin:12pt 0 0 0\"><div><p>old</p></div></div><p>b</p>");
         assert_eq!(replace_block(&body, "<p>new</p>"), format!("<p>a</p>{}<p>b</p>", block_html("<p>new</p>")));
+    }
+
+    #[test]
+    fn rule_lines_rewritten_into_spans_still_delimit_the_block() {
+        let rule = format!("<p class=\"elementToProof\"><span style=\"color:#a6a6a6\">{RULE}</span></p>");
+        let body = format!("<p>before</p><div>{rule}<p>old</p>{rule}</div><p>after</p>");
+        assert_eq!(
+            replace_block(&body, "<p>new</p>"),
+            format!("<p>before</p><div>{}</div><p>after</p>", block_html("<p>new</p>"))
+        );
+    }
+
+    #[test]
+    fn text_around_the_rules_in_one_element_is_kept() {
+        // Exchange's text-to-HTML conversion puts every line in one element.
+        let body = format!("<div class=\"PlainText\">Agenda<br>{RULE}<br>placeholder<br>{RULE}<br>Notes</div>");
+        let out = replace_block(&body, "<p>real</p>");
+        assert_eq!(out, format!("<div class=\"PlainText\">Agenda<br>{}<br>Notes</div>", block_html("<p>real</p>")));
+        let pre = format!("<pre>Agenda\n{RULE}\nplaceholder\n{RULE}\nNotes</pre>");
+        let out = replace_block(&pre, "x");
+        assert_eq!(out, format!("<pre>Agenda\n{}\nNotes</pre>", block_html("x")), "</pre> is not </p>");
     }
 
     #[test]

@@ -18,6 +18,9 @@ const SYNC_PAGES: usize = 20;
 const SYNC_PAGE_SIZE: u16 = 100;
 /// Reads of an item that keep failing with a permanent error before it gets the general-error reply.
 const MAX_UNREADABLE_ATTEMPTS: u32 = 3;
+/// Passes in which one item (or one answer) failed for a passing reason of its own, not an outage
+/// of Exchange, before it is given up: so that one bad item cannot hold up all the others forever.
+const MAX_ITEM_RETRIES: u32 = 50;
 
 /// What a pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -69,7 +72,9 @@ pub fn run_cycle(ctx: &Context, mailbox: &mut dyn Mailbox, now: Timestamp) -> Re
     for pending in ctx.store.intents(name)? {
         if let Err(e) = carry_out(ctx, mailbox, &pending, now, true)? {
             report.deferred = Some(e.to_string());
-            return Ok(report);
+            if e.is_outage() {
+                return Ok(report);
+            }
         }
     }
     if let Err(e) = sync(ctx, mailbox, now, &mut report) {
@@ -82,7 +87,9 @@ pub fn run_cycle(ctx: &Context, mailbox: &mut dyn Mailbox, now: Timestamp) -> Re
             Ok(()) => report.processed += 1,
             Err(e) => {
                 report.deferred = Some(e.to_string());
-                break;
+                if e.is_outage() {
+                    break;
+                }
             }
         }
     }
@@ -150,19 +157,18 @@ fn process(
             ctx.store.write(|w| w.dequeue(name, &id.id))?;
             return Ok(Ok(()));
         }
-        Err(e) if e.is_transient() => {
-            let attempts = ctx.store.write(|w| w.count_attempt(name, &id.id))?;
-            if attempts == 1 || attempts % 20 == 0 {
-                log::warn!("{name}: cannot read item (attempt {attempts}), will retry: {e}");
-            }
-            return Ok(Err(e));
-        }
+        // Exchange itself is away: the item is not at fault, and waits without counting.
+        Err(e) if e.is_outage() => return Ok(Err(e)),
         Err(e) => {
             let attempts = ctx.store.write(|w| w.count_attempt(name, &id.id))?;
-            log::warn!("{name}: item unreadable (attempt {attempts}): {e} [{correlation_id}]");
-            if attempts < MAX_UNREADABLE_ATTEMPTS {
-                return Ok(Ok(()));
+            let limit = if e.is_transient() { MAX_ITEM_RETRIES } else { MAX_UNREADABLE_ATTEMPTS };
+            if attempts < limit {
+                if attempts == 1 || attempts % 20 == 0 {
+                    log::warn!("{name}: cannot read item (attempt {attempts} of {limit}), will retry: {e}");
+                }
+                return Ok(if e.is_transient() { Err(e) } else { Ok(()) });
             }
+            log::warn!("{name}: item still unreadable after {attempts} attempts: {e} [{correlation_id}]");
             let decision = decide::unreadable(ctx, &correlation_id, e.to_string());
             let pending = record(ctx, id, &decision, &correlation_id, now, Some(e.code()))?;
             return match pending {
@@ -214,7 +220,7 @@ fn persist(
     error_code: Option<String>,
 ) -> Result<Option<PendingIntent>, StoreError> {
     let name = &ctx.integration.name;
-    if let Some(vmr) = &d.vmr {
+    for vmr in &d.vmrs {
         w.put_vmr(vmr)?;
     }
     let pending = d.intent.clone().map(|intent| PendingIntent {
@@ -223,6 +229,7 @@ fn persist(
         intent,
         correlation_id: correlation_id.to_string(),
         decided_at: now,
+        attempts: 0,
     });
     match &pending {
         Some(p) => w.put_intent(name, p)?,
@@ -279,17 +286,29 @@ fn carry_out(
             fill_placeholder(mailbox, organizer, uid, instructions_html, token)
         }
     };
+    let name = &ctx.integration.name;
     let (outcome, code, detail) = match result {
         Ok(what) => ("done", String::new(), what.to_string()),
-        Err(e) if e.is_transient() => {
+        // Exchange itself is away: the answer waits, without counting against it.
+        Err(e) if e.is_outage() => {
             ctx.log_deferral(&e);
             return Ok(Err(e));
+        }
+        Err(e) if e.is_transient() && p.attempts + 1 < MAX_ITEM_RETRIES => {
+            let again = PendingIntent { attempts: p.attempts + 1, ..p.clone() };
+            ctx.store.write(|w| w.put_intent(name, &again))?;
+            log::warn!("{name}: {} failed (attempt {}), will retry: {e}", intent_name(&p.intent), again.attempts);
+            return Ok(Err(e));
+        }
+        // The organizer would otherwise wait forever for the instructions the placeholder
+        // promised: the meeting gets the general-error reply instead, and its VMR goes back.
+        Err(e) if matches!(p.intent, Intent::FillPlaceholder { .. }) => {
+            return give_up_placeholder(ctx, mailbox, p, now, &e);
         }
         // The item went away or can no longer be answered (cancelled meanwhile, answered by
         // someone else): nothing more will come of retrying.
         Err(e) => ("failed", e.code(), e.to_string()),
     };
-    let name = &ctx.integration.name;
     let op = ctx.store.write(|w| {
         w.delete_intent(name, &p.item_id)?;
         w.mark_processed(
@@ -319,6 +338,50 @@ fn carry_out(
     }
     ctx.notify(&op);
     Ok(Ok(()))
+}
+
+/// Replaces a placeholder fill that cannot succeed by the general-error decline, releases the VMR
+/// reserved for it, and sends the decline.
+fn give_up_placeholder(
+    ctx: &Context,
+    mailbox: &mut dyn Mailbox,
+    p: &PendingIntent,
+    now: Timestamp,
+    e: &ExchangeError,
+) -> Result<Result<(), ExchangeError>, StoreError> {
+    let name = &ctx.integration.name;
+    let Intent::FillPlaceholder { organizer, uid, .. } = &p.intent else {
+        return Ok(Ok(()));
+    };
+    let decline = PendingIntent { intent: decide::general_error(ctx, &p.correlation_id), attempts: 0, ..p.clone() };
+    let op = ctx.store.write(|w| {
+        let reserved_by = format!("placeholder:{}", organizer.to_ascii_lowercase());
+        if let Some(vmr) = w.vmr_by_request(name, &reserved_by, &format!("placeholder:{uid}"))?
+            && matches!(vmr.state, crate::store::VmrState::Reserved { .. })
+        {
+            w.delete_vmr(&vmr)?;
+        }
+        w.put_intent(name, &decline)?;
+        let op = Operation {
+            at: now,
+            integration: name.clone(),
+            correlation_id: p.correlation_id.clone(),
+            item_id: p.item_id.clone(),
+            uid: uid.clone(),
+            subject: String::new(),
+            organizer: organizer.clone(),
+            action: "update_organizer_meeting".into(),
+            outcome: "failed".into(),
+            alias: String::new(),
+            error_code: e.code(),
+            detail: format!("{e}; the meeting gets the general-error reply"),
+        };
+        w.log(&op)?;
+        Ok(op)
+    })?;
+    log::warn!("{name}: cannot put the instructions into {organizer}'s meeting: {e} [{}]", p.correlation_id);
+    ctx.notify(&op);
+    carry_out(ctx, mailbox, &decline, now, false)
 }
 
 /// Puts the real instructions into the organizer's meeting (impersonating the organizer) and sends

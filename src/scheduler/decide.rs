@@ -14,8 +14,8 @@ use crate::templates::{Template, Vars};
 /// What the scheduler decided for one item.
 #[derive(Debug)]
 pub(super) struct Decision {
-    /// The VMR as it should now be stored, if it changes.
-    pub vmr: Option<Vmr>,
+    /// The VMRs as they should now be stored (usually one; two when a meeting moves to a new VMR).
+    pub vmrs: Vec<Vmr>,
     /// What to tell Exchange; `None` when nothing needs saying.
     pub intent: Option<Intent>,
     /// What was decided, for the operation log (`accept_new_single_meeting`, `reject_...`).
@@ -30,7 +30,7 @@ pub(super) struct Decision {
 impl Decision {
     fn new(action: &str, message: &Summary) -> Decision {
         Decision {
-            vmr: None,
+            vmrs: Vec::new(),
             intent: None,
             action: action.to_string(),
             alias: String::new(),
@@ -74,11 +74,16 @@ pub(super) fn decide(
 /// The general-error decline for an item that could not even be read.
 pub(super) fn unreadable(ctx: &Context, correlation_id: &str, detail: String) -> Decision {
     let summary = Summary { uid: String::new(), subject: String::new(), organizer: String::new() };
-    let vars = Vars { correlation_id: correlation_id.to_string(), ..base_vars(ctx) };
     let mut d = Decision::new("reject_general_error", &summary);
-    d.intent = Some(Intent::Decline { body_html: render(ctx, Template::RejectGeneralError, &vars) });
+    d.intent = Some(general_error(ctx, correlation_id));
     d.detail = detail;
     d
+}
+
+/// The general-error decline, with the correlation id the organizer can quote.
+pub(super) fn general_error(ctx: &Context, correlation_id: &str) -> Intent {
+    let vars = Vars { correlation_id: correlation_id.to_string(), ..base_vars(ctx) };
+    Intent::Decline { body_html: render(ctx, Template::RejectGeneralError, &vars) }
 }
 
 fn request(
@@ -134,6 +139,12 @@ fn request(
             let Some(vmr) = w.vmr(&id)? else {
                 return Ok(decline(ctx, "reject_alias_deleted", Template::RejectAliasDeleted, &vars, &summary));
             };
+            if vmr.integration != ctx.integration.name {
+                // A VMR of another integration (another resource mailbox) is not this one's to give.
+                let mut d = decline(ctx, "reject_invalid_alias_id", Template::RejectInvalidAliasId, &vars, &summary);
+                d.detail = format!("the token names a VMR of integration {}", vmr.integration);
+                return Ok(d);
+            }
             fill_alias(&mut vars, &vmr);
             let (owner, cancelled) = match &vmr.state {
                 VmrState::Reserved { .. } => (None, false),
@@ -148,9 +159,10 @@ fn request(
                 d.detail = format!("alias belongs to meeting {}", m.uid);
                 return Ok(d);
             }
+            // Older than what we hold: a stale copy (a cancellation holds its own sequence, so a
+            // request it superseded cannot bring the VMR back).
             if let Some(m) = owner
-                && !cancelled
-                && r.sequence < m.sequence
+                && (r.sequence < m.sequence || cancelled && r.sequence <= m.sequence)
             {
                 let mut d = Decision::new("ignore_outdated_request", &summary);
                 d.detail = format!("sequence {} after {}", r.sequence, m.sequence);
@@ -163,7 +175,7 @@ fn request(
                 if edited {
                     // An update moved the meeting into the past: its VMR ends.
                     let release_at = hold_until(ctx, &meeting, &zone, now);
-                    d.vmr = Some(Vmr { state: VmrState::Cancelled { meeting, release_at }, ..vmr });
+                    d.vmrs.push(Vmr { state: VmrState::Cancelled { meeting, release_at }, ..vmr });
                 }
                 return Ok(d);
             }
@@ -176,7 +188,17 @@ fn request(
             let scheduled_at = owner.filter(|_| edited).map_or(now, |m| m.scheduled_at);
             let mut d = accept(ctx, action, template, &vars, &summary);
             d.alias = vmr.alias.clone();
-            d.vmr = Some(Vmr { state: VmrState::Scheduled(Meeting { scheduled_at, ..meeting }), ..vmr });
+            // The meeting may already hold another VMR (the add-in run again where the first
+            // reservation was not visible): the body's token wins, and the old VMR ends.
+            if let Some(previous) = w.vmr_by_uid(&ctx.integration.name, &r.uid)?
+                && previous.id != vmr.id
+                && let VmrState::Scheduled(old) = previous.state.clone()
+            {
+                let release_at = hold_until(ctx, &old, &zone, now);
+                d.detail = format!("replaces VMR {} of this meeting", previous.alias);
+                d.vmrs.push(Vmr { state: VmrState::Cancelled { meeting: old, release_at }, ..previous });
+            }
+            d.vmrs.push(Vmr { state: scheduled(ctx, Meeting { scheduled_at, ..meeting }, &zone), ..vmr });
             Ok(d)
         }
     }
@@ -215,7 +237,7 @@ fn occurrence(
     let mut d = accept(ctx, "accept_edited_occurrence", Template::AcceptEditedOccurrence, &vars, summary);
     d.alias = vmr.alias.clone();
     d.detail = format!("occurrence of {original_start} now {} to {}", r.start, r.end);
-    d.vmr = Some(Vmr { state: VmrState::Scheduled(m), ..vmr });
+    d.vmrs.push(Vmr { state: scheduled(ctx, m, zone), ..vmr });
     Ok(d)
 }
 
@@ -264,23 +286,30 @@ fn cancellation(
 ) -> Result<Decision, StoreError> {
     let summary = Summary { uid: c.uid.clone(), subject: c.subject.clone(), organizer: c.organizer.email.clone() };
     let vmr = w.vmr_by_uid(&ctx.integration.name, &c.uid)?;
-    let scheduled = vmr.as_ref().and_then(|v| match &v.state {
+    let current = vmr.as_ref().and_then(|v| match &v.state {
         VmrState::Scheduled(m) => Some(m.clone()),
         _ => None,
     });
-    let (action, new_state) = match (c.recurrence_id, scheduled) {
+    let (action, new_state) = match (c.recurrence_id, current) {
         (Some(original_start), Some(mut m)) => {
             m.modified_occurrences.retain(|o| o.original_start != original_start);
             if !m.deleted_occurrences.contains(&original_start) {
                 m.deleted_occurrences.push(original_start);
             }
             m.updated_at = now;
-            ("cancel_occurrence", Some(VmrState::Scheduled(m)))
+            let zone = zone_of(m.time_zone.as_deref());
+            ("cancel_occurrence", Some(scheduled(ctx, m, &zone)))
         }
         (None, Some(m)) => {
             let zone = zone_of(m.time_zone.as_deref());
             let release_at = hold_until(ctx, &m, &zone, now);
-            ("cancel_meeting", Some(VmrState::Cancelled { meeting: Meeting { updated_at: now, ..m }, release_at }))
+            // The cancellation's sequence stays with the meeting, so that an older request
+            // arriving late cannot bring it back.
+            let sequence = m.sequence.max(c.sequence);
+            (
+                "cancel_meeting",
+                Some(VmrState::Cancelled { meeting: Meeting { updated_at: now, sequence, ..m }, release_at }),
+            )
         }
         (_, None) => ("cancel_unknown_meeting", None),
     };
@@ -291,9 +320,21 @@ fn cancellation(
         if let VmrState::Cancelled { release_at, .. } = &state {
             d.detail = format!("alias held until {release_at}");
         }
-        d.vmr = Some(Vmr { state, ..vmr });
+        d.vmrs.push(Vmr { state, ..vmr });
     }
     Ok(d)
+}
+
+/// The scheduled state of a meeting, with when its last join window closes (when the VMR is
+/// released); `None` for a series without end.
+fn scheduled(ctx: &Context, mut m: Meeting, zone: &TimeZone) -> VmrState {
+    let (_, after) = buffers(ctx);
+    let last_end = match &m.recurrence {
+        None => Some(m.end),
+        Some(_) => times_of(&m, zone).last_end(),
+    };
+    m.release_after = last_end.and_then(|end| end.checked_add(after).ok());
+    VmrState::Scheduled(m)
 }
 
 /// When a cancelled meeting's alias may return to the pool: after the window in which the meeting
@@ -321,6 +362,7 @@ fn meeting_of(r: &MeetingRequest, now: Timestamp) -> Meeting {
         modified_occurrences: r.modified_occurrences.clone(),
         deleted_occurrences: r.deleted_occurrences.clone(),
         sequence: r.sequence,
+        release_after: None,
         scheduled_at: now,
         updated_at: now,
     }

@@ -157,9 +157,18 @@ fn run_loop(ctx: &Context, mailbox: &mut dyn Mailbox, shared: &Shared, index: us
         ctx.integration.poll_interval.as_secs()
     );
     let mut failures: u32 = 0;
+    let mut last_prune: Option<std::time::Instant> = None;
     while !shared.stop.load(Ordering::Acquire) {
         let generation = *shared.wake.0.lock().unwrap_or_else(|p| p.into_inner());
         let now = Timestamp::now();
+        if last_prune.is_none_or(|t| t.elapsed() > PRUNE_EVERY) {
+            // Markers of items seen long ago: Exchange does not bring those items back.
+            let before = now.checked_sub(jiff::SignedDuration::from_hours(24 * PROCESSED_KEPT_DAYS)).unwrap_or(now);
+            if let Err(e) = ctx.store.prune_processed(name, before) {
+                log::warn!("{name}: {e}");
+            }
+            last_prune = Some(std::time::Instant::now());
+        }
         let result = run_cycle(ctx, mailbox, now);
         let pause = {
             let mut status = shared.status.lock().unwrap_or_else(|p| p.into_inner());
@@ -193,6 +202,10 @@ fn run_loop(ctx: &Context, mailbox: &mut dyn Mailbox, shared: &Shared, index: us
     }
     log::info!("{name}: scheduler stopped");
 }
+
+/// How often processed-item markers are pruned, and how long they are kept.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+const PROCESSED_KEPT_DAYS: i64 = 180;
 
 /// The poll interval, doubled for each failed pass in a row up to ten minutes, so that an outage
 /// of Exchange is not met with a flood of requests.

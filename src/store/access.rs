@@ -231,6 +231,20 @@ impl Writer<'_> {
         self.get(PROCESSED, &key(&[integration, item_id]))?.map(|b| decode(self.path, "processed", &b)).transpose()
     }
 
+    /// Drops processed markers of `integration` recorded before `before`.
+    pub fn prune_processed(&self, integration: &str, before: Timestamp) -> Result<(), StoreError> {
+        let err = db_error(self.path, "prune processed items");
+        let mut table = self.tx.open_table(PROCESSED).map_err(|e| err(e.into()))?;
+        let start = prefix(&[integration]);
+        let end = prefix_end(&start);
+        table
+            .retain_in(start.as_slice()..end.as_slice(), |_, v| {
+                serde_json::from_slice::<Processed>(v).map_or(true, |p| p.at >= before)
+            })
+            .map_err(|e| err(e.into()))?;
+        Ok(())
+    }
+
     /// A named secret of this store (created by `generate` on first use).
     pub fn secret(&self, name: &str, generate: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
         if let Some(v) = self.get(SECRETS, name.as_bytes())? {

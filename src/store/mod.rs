@@ -192,8 +192,9 @@ impl Store {
         self.reader()?.operations(limit)
     }
 
-    /// Releases what has outlived its time: reservations never sent in a meeting, and aliases of
-    /// cancelled meetings whose hold has passed. Returns the released VMRs.
+    /// Releases what has outlived its time: reservations never sent in a meeting, meetings whose last
+    /// join window has closed, and aliases of cancelled meetings whose hold has passed. Returns the
+    /// released VMRs.
     pub fn release_expired(&self, integration: &str, now: jiff::Timestamp) -> Result<Vec<Vmr>, StoreError> {
         let due: Vec<Vmr> = self
             .vmrs(Some(integration))?
@@ -201,7 +202,7 @@ impl Store {
             .filter(|v| match &v.state {
                 VmrState::Reserved { expires_at } => *expires_at <= now,
                 VmrState::Cancelled { release_at, .. } => *release_at <= now,
-                VmrState::Scheduled(_) => false,
+                VmrState::Scheduled(m) => m.release_after.is_some_and(|t| t <= now),
             })
             .collect();
         if due.is_empty() {
@@ -218,6 +219,11 @@ impl Store {
             }
             Ok(released)
         })
+    }
+
+    /// Forgets processed-item markers older than `before` (items that old never come back).
+    pub fn prune_processed(&self, integration: &str, before: jiff::Timestamp) -> Result<(), StoreError> {
+        self.write(|w| w.prune_processed(integration, before))
     }
 
     /// Writes a consistent copy of the store at `source` to `dest`, while a service may be writing to

@@ -52,6 +52,9 @@ pub struct Meeting {
     pub deleted_occurrences: Vec<Timestamp>,
     /// The highest `AppointmentSequenceNumber` processed (older updates are ignored).
     pub sequence: u32,
+    /// When the last join window closes (`None`: a series without end). The VMR is released then.
+    #[serde(default)]
+    pub release_after: Option<Timestamp>,
     pub scheduled_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -97,6 +100,9 @@ pub struct PendingIntent {
     pub intent: Intent,
     pub correlation_id: String,
     pub decided_at: Timestamp,
+    /// Attempts that failed for a passing reason (Exchange unavailable).
+    #[serde(default)]
+    pub attempts: u32,
 }
 
 /// Marks an item version as done, so that seeing it again changes nothing.

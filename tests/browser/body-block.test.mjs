@@ -50,3 +50,11 @@ test('plain text: the block between rule lines is replaced, the rest kept; a fir
   assert.equal(Block.replaceText('', Block.text('x')), `\n${Block.RULE}\nx\n${Block.RULE}\n`);
   assert.equal(Block.replaceText('Hi\n', Block.text('x')), `Hi\n\n${Block.RULE}\nx\n${Block.RULE}\n`);
 });
+
+test('text around the rule lines in one element is kept (a body converted from plain text)', () => {
+  const R = Block.RULE;
+  const html = `<div class="PlainText">Agenda<br>${R}<br>placeholder<br>${R}<br>Notes</div>`;
+  assert.equal(Block.replaceHtml(html, NEW), `<div class="PlainText">Agenda<br>${NEW}<br>Notes</div>`);
+  const pre = `<pre>Agenda\n${R}\nplaceholder\n${R}\nNotes</pre>`;
+  assert.equal(Block.replaceHtml(pre, NEW), `<pre>Agenda\n${NEW}\nNotes</pre>`, '</pre> is not </p>');
+});

@@ -112,7 +112,8 @@ function integration(name, port, extra) {
     exchange_domains: ['localhost'],
     room_mailbox_email_address: RESOURCE.email,
     room_mailbox_name: RESOURCE.name,
-    url: 'https://localhost/EWS/Exchange.asmx',
+    // The scheduler polls this; port 1 on loopback refuses at once and nothing leaves the machine.
+    url: 'https://127.0.0.1:1/EWS/Exchange.asmx',
     ca_certificates_file: path.join(TLS, 'ca.pem'),
     username: 'svc-vmr@example.com',
     password: 'not-used-by-these-tests',
@@ -129,8 +130,14 @@ function integration(name, port, extra) {
 export function integrations(port) {
   return [
     integration('corp', port, { scheduled_alias_prefix: '77', enable_personal_vmrs: true }),
-    integration('single', port, { scheduled_alias_prefix: '78' }),
-    integration('personal', port, { scheduled_alias_prefix: '79', enable_dynamic_vmrs: false, enable_personal_vmrs: true }),
+    // Each integration watches its own resource mailbox (the config refuses one watched twice).
+    integration('single', port, { scheduled_alias_prefix: '78', room_mailbox_email_address: 'vmr-single@example.com' }),
+    integration('personal', port, {
+      scheduled_alias_prefix: '79',
+      room_mailbox_email_address: 'vmr-personal@example.com',
+      enable_dynamic_vmrs: false,
+      enable_personal_vmrs: true,
+    }),
   ];
 }
 

@@ -385,3 +385,17 @@ impl Fixture {
 fn decoded(token: &str) -> Vec<Option<Vec<u8>>> {
     token.split('.').map(|p| URL_SAFE_NO_PAD.decode(p).ok()).collect()
 }
+
+/// Review finding: before its signature is checked a token is anyone's, so its amurl must not
+/// steer what the appliance fetches beyond Exchange's one metadata path.
+#[test]
+fn made_up_metadata_paths_on_a_trusted_host_are_not_fetched() {
+    let f = fixture();
+    for n in 0..20 {
+        let mut claims = f.exchange.claims(&f.aud(), "user-1", now());
+        let amurl = format!("https://mail.example.com/autodiscover/metadata/json/1?n={n}");
+        claims["appctx"] = json!(json!({"msexchuid": "u", "version": "ExIdTok.V1", "amurl": amurl}).to_string());
+        assert_eq!(f.call(&f.exchange.sign(&f.exchange.header(), &claims), REQUEST).status, 401);
+    }
+    assert!(f.asked.lock().expect("lock").is_empty(), "nothing fetched for made-up URLs");
+}

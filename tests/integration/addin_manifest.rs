@@ -257,7 +257,7 @@ fn the_manifest_command_prints_the_only_integrations_manifest_or_asks_which() {
             support::integration("corp", json!({"scheduled_alias_prefix": "1"})),
             support::integration(
                 "branch",
-                json!({"scheduled_alias_prefix": "2", "addin_display_name": "Branch rooms"}),
+                json!({"scheduled_alias_prefix": "2", "addin_display_name": "Branch rooms", "room_mailbox_email_address": "branch-vmr@example.com"}),
             ),
         ],
         json!({}),

@@ -121,12 +121,21 @@ fn integrations_must_not_collide() {
     second["scheduled_alias_prefix"] = json!("");
     c["integrations"][0]["scheduled_alias_prefix"] = json!("77");
     second["scheduled_alias_suffix_length"] = json!(8); // "" + 8 digits overlaps "77" + 6 digits
+    second["scheduled_alias_domain"] = json!("other.example.com"); // dialled by number, still the same
+    second["room_mailbox_email_address"] = json!("VMR-ROOM@example.com"); // the same mailbox
+    second["exchange_domains"] = json!([]);
     if let Some(a) = c["integrations"].as_array_mut() {
         a.push(second);
     }
     let errors = errors(&c);
     assert_error(&errors, "integrations[1].name", &["already the name of integrations[0]"]);
     assert_error(&errors, "integrations[1].scheduled_alias_prefix", &["overlap", "integrations[0]"]);
+    assert_error(
+        &errors,
+        "integrations[1].room_mailbox_email_address",
+        &["already the resource mailbox of integrations[0]"],
+    );
+    assert_error(&errors, "integrations[1].exchange_domains", &["is empty"]);
 }
 
 #[test]

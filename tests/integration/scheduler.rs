@@ -588,3 +588,77 @@ fn all_traffic_between_scheduler_and_simulator_is_schema_valid() {
     let refs: Vec<&str> = envelopes.iter().map(String::as_str).collect();
     crate::simex::assert_schema_valid(&refs);
 }
+
+/// Review finding: a placeholder whose instructions cannot be put in (here the service account may
+/// not impersonate the organizer) must still get an answer: the general error, with its reference.
+#[test]
+fn a_placeholder_that_cannot_be_filled_gets_the_general_error_reply() {
+    let mut h = Harness::new();
+    let sim = {
+        let cert = std::fs::read_to_string(fixture("tls/rsa.pem")).expect("cert");
+        let key = std::fs::read_to_string(fixture("tls/rsa-pkcs8.key")).expect("key");
+        SimulatedExchange::start(SimOptions::new(cert, key)).expect("simulator")
+    };
+    for (email, kind) in [(ORGANIZER, MailboxKind::User), (ROOM, MailboxKind::Resource), (SERVICE, MailboxKind::User)] {
+        sim.add_mailbox(email, email, kind);
+    }
+    sim.set_password(SERVICE, "service-password");
+    sim.grant_impersonation(SERVICE, ROOM); // the room only, not the organizer
+    let doc = json!({
+        "server": {"tls_certificate_file": fixture("tls/rsa.pem"), "tls_private_key_file": fixture("tls/rsa-pkcs8.key")},
+        "integrations": [{
+            "name": "corp", "addin_server_domain": "scheduler.example.com", "exchange_domains": ["localhost"],
+            "room_mailbox_email_address": ROOM, "url": sim.ews_url(), "ca_certificates_file": fixture("tls/ca.pem"),
+            "username": SERVICE, "password": "service-password",
+        }],
+    });
+    h.config = Arc::new(config::load(doc.to_string().as_bytes(), Some(h.dir.path()), None).expect("config"));
+    h.mailbox = mailbox(&h.config);
+    h.sim = sim;
+    let placeholder = body::block_html(&format!("<p>{PLACEHOLDER_TOKEN}</p>"));
+    h.send("Cannot fill", &placeholder, tomorrow(), None);
+    h.cycle();
+    let declined = h.replies("Declined: ");
+    assert_eq!(declined.len(), 1, "{:?}", h.actions());
+    assert!(declined[0].body.contains("unexpected problem"), "{}", declined[0].body);
+    assert!(h.store.vmrs(Some("corp")).expect("vmrs").is_empty(), "the placeholder's reservation went back");
+    let ops = h.store.operations(20).expect("ops");
+    assert!(
+        ops.iter().any(|o| o.action == "update_organizer_meeting" && o.outcome == "failed" && !o.error_code.is_empty()),
+        "{ops:?}"
+    );
+}
+
+/// Review finding: a VMR whose meeting is over goes back to the pool after its last window.
+#[test]
+fn a_meetings_vmr_is_released_once_its_last_window_has_closed() {
+    let mut h = Harness::new();
+    let (vmr, body) = h.addin_body("user-a");
+    let start = tomorrow();
+    h.send("Short", &body, start, None);
+    h.cycle();
+    let closes = start + SignedDuration::from_hours(1) + SignedDuration::from_mins(60);
+    h.cycle_at(closes - SignedDuration::from_mins(1));
+    assert!(h.store.vmr(&vmr.id).expect("read").is_some(), "still live inside its window");
+    let report = h.cycle_at(closes + SignedDuration::from_mins(1));
+    assert_eq!(report.released, 1);
+    assert!(h.store.vmr(&vmr.id).expect("read").is_none());
+}
+
+/// Review finding: when the organizer runs the add-in again and sends the meeting with a new VMR,
+/// the new one serves the meeting and the old one ends (it would otherwise stay live for good).
+#[test]
+fn a_meeting_sent_again_with_a_new_vmr_ends_the_old_one() {
+    let mut h = Harness::new();
+    let (first, body) = h.addin_body("user-a");
+    let id = h.send("Twice", &body, tomorrow(), None);
+    h.cycle();
+    let (second, new_body) = h.addin_body("user-a");
+    h.sim
+        .update_meeting(ORGANIZER, &id, &MeetingChange { body_html: Some(new_body), ..Default::default() })
+        .expect("update");
+    h.cycle();
+    assert!(matches!(h.vmr(&first.id).state, VmrState::Cancelled { .. }), "{:?}", h.vmr(&first.id).state);
+    assert!(matches!(h.vmr(&second.id).state, VmrState::Scheduled(_)));
+    assert_eq!(h.replies("Accepted: ").len(), 2);
+}
