@@ -55,6 +55,8 @@ pub struct DemoSite {
     pub resource: Person,
     pub organizer_outlook: OutlookAccount,
     pub delegate_outlook: OutlookAccount,
+    /// The appliance's limit on request bodies (`server.max_body_bytes`).
+    pub max_body_bytes: usize,
     pub store: OnceLock<Arc<Store>>,
     pub appliance: Mutex<Option<Appliance>>,
 }
@@ -152,6 +154,7 @@ impl DemoSite {
                 "time_zones": zones,
                 "default_time_zone": default_zone,
                 "exchange_url": self.sim.ews_url(),
+                "max_body_bytes": self.max_body_bytes,
             }),
         )
     }
@@ -208,11 +211,13 @@ impl DemoSite {
             required: clean(form.required),
             optional: clean(form.optional),
         };
+        // Without attendees Exchange saves an appointment and sends nothing.
+        let appointment = meeting.required.is_empty() && meeting.optional.is_empty();
         let (outlook, owner) = self.outlook(form.acting);
         let result = outlook.send(&meeting, owner);
         self.wake();
         match result {
-            Ok(id) => Response::json(200, &json!({"id": id})),
+            Ok(id) => Response::json(200, &json!({"id": id, "appointment": appointment})),
             Err(e) => exchange_problem(&e),
         }
     }

@@ -298,6 +298,7 @@ impl Demo {
             delegate: people.delegate,
             attendees: people.attendees,
             resource: people.resource,
+            max_body_bytes: config.server.max_body_bytes,
             store: OnceLock::new(),
             appliance: Mutex::new(None),
         });

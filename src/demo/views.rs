@@ -232,17 +232,24 @@ fn vmr(v: &Vmr, before: SignedDuration, after: SignedDuration, now: Timestamp) -
 /// The most recent scheduling operations, newest first.
 pub fn operations(store: &Store, limit: usize) -> Value {
     let ops: Vec<Operation> = store.operations(limit).unwrap_or_default();
+    // Carrying out a decision is logged without the meeting; it has the decision's correlation id.
+    let decided =
+        |o: &Operation| ops.iter().find(|d| d.correlation_id == o.correlation_id && !d.subject.is_empty()).cloned();
     Value::Array(
         ops.iter()
             .map(|o| {
+                let decision = if o.subject.is_empty() { decided(o) } else { None };
+                let subject = decision.as_ref().map_or(o.subject.as_str(), |d| d.subject.as_str());
+                let alias =
+                    if o.alias.is_empty() { decision.as_ref().map_or("", |d| d.alias.as_str()) } else { &o.alias };
                 json!({
                     "at": o.at.to_string(),
                     "time": o.at.to_zoned(TimeZone::system()).strftime("%H:%M:%S").to_string(),
                     "action": o.action,
                     "outcome": o.outcome,
-                    "subject": o.subject,
+                    "subject": subject,
                     "organizer": o.organizer,
-                    "alias": o.alias,
+                    "alias": alias,
                     "correlation_id": o.correlation_id,
                     "error_code": o.error_code,
                     "detail": o.detail,

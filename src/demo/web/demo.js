@@ -42,6 +42,11 @@
     try {
       response = await fetch(API + path, init);
     } catch (e) {
+      // The appliance answers an oversized request with 413 and closes the connection after
+      // reading a little more of it; a browser still sending then sees only the closed connection.
+      if (init.body && setup && init.body.length > setup.max_body_bytes) {
+        throw new Error(`The appliance refused it: the request is larger than the ${Math.round(setup.max_body_bytes / 1048576)} MiB it accepts (server.max_body_bytes), so it answered HTTP 413 and closed the connection.`);
+      }
       throw new Error('The demo did not answer (was it stopped?).');
     }
     let json = null;
@@ -215,6 +220,7 @@
     $('optional').value = '';
     $('start').value = localInput(start);
     $('end').value = localInput(end);
+    $('time-zone').value = setup.default_time_zone;
     $('repeat').value = 'none';
     $('count').value = '4';
     $('location').value = '';
@@ -244,9 +250,13 @@
 
   async function send(note) {
     const meeting = meetingFromForm();
-    await api('/send', meeting);
+    const answer = await api('/send', meeting);
     sent += 1;
-    showMessage(`Sent “${meeting.subject}”${note ? ' ' + note : ''}. Exchange delivers it to the room’s mailbox; the scheduler answers within seconds.`, 'success');
+    if (answer.appointment) {
+      showMessage(`Exchange saved “${meeting.subject}” in the calendar as an appointment: with no attendees there is no invitation to send, so the room never hears of it.`, 'info');
+    } else {
+      showMessage(`Sent “${meeting.subject}”${note ? ' ' + note : ''}. Exchange delivers it to the room’s mailbox; the scheduler answers within seconds.`, 'success');
+    }
     newDraft();
     refresh();
   }
@@ -372,6 +382,8 @@
   /* ---------- Live views ---------- */
 
   const rendered = {};
+  /* Meetings whose details the user opened stay open when the list is drawn again. */
+  const openMeetings = new Set();
 
   function once(key, value, render) {
     const json = JSON.stringify(value);
@@ -382,6 +394,7 @@
 
   /* A message body from Exchange, in a frame that runs no script. */
   function bodyFrame(html, title) {
+    if (!html || !html.replace(/<[^>]*>|&nbsp;|\s/g, '')) return el('p', { className: 'body-empty', text: '(no text)' });
     const frame = el('iframe', { className: 'body-frame', sandbox: 'allow-same-origin', title: title || 'Message body' });
     frame.srcdoc = `<!DOCTYPE html><html><head><meta charset="utf-8"><style>body{margin:0;font-family:'Segoe UI',system-ui,sans-serif;font-size:14px;color:#242424;overflow-wrap:anywhere}</style></head><body>${html}</body></html>`;
     frame.addEventListener('load', () => {
@@ -421,7 +434,7 @@
           el('span', { className: 'alias', text: v.alias })),
         el('p', { className: 'vmr-meta', text: v.subject ? `“${v.subject}”${v.placeholder ? ' (from a placeholder)' : ''}` : v.state === 'reserved' ? `Handed to the add-in; released on ${v.until} unless a meeting claims it.` : '' }),
         v.state === 'cancelled' ? el('p', { className: 'vmr-meta', text: `Alias returns to the pool after ${v.until}.` }) : null,
-        windows.length ? el('div', {}, el('p', { className: 'vmr-label', text: 'Join windows' }), el('ul', { className: 'windows' }, windows, more)) : null);
+        windows.length && v.state === 'scheduled' ? el('div', {}, el('p', { className: 'vmr-label', text: 'Join windows' }), el('ul', { className: 'windows' }, windows, more)) : null);
     }));
     if (!vmrs.length) list.replaceChildren(el('li', { className: 'empty', text: 'No rooms yet. Click “Add a video meeting room”.' }));
   }
@@ -431,11 +444,15 @@
     list.replaceChildren(...meetings.map((m) => {
       const responses = m.attendees.map((a) => el('span', { className: 'chip small ' + (a.response === 'Accept' ? 'ok' : a.response === 'Decline' ? 'bad' : 'neutral'), text: `${a.email.split('@')[0]}: ${a.response}` }));
       const repeat = m.repeat.kind === 'none' ? '' : ` · ${m.repeat.kind}, ${m.repeat.count} times`;
-      return el('li', { className: 'meeting', 'data-subject': m.subject, 'data-id': m.id },
-        el('details', {},
+      const details = el('details', { open: openMeetings.has(m.id) },
           el('summary', {}, el('span', { className: 'msg-subject', text: m.subject }), el('span', { className: 'msg-from', text: `${m.when || ''}${repeat}` })),
           el('div', { className: 'responses' }, responses),
-          manageForm(m)));
+          manageForm(m));
+      details.addEventListener('toggle', () => {
+        if (details.open) openMeetings.add(m.id);
+        else openMeetings.delete(m.id);
+      });
+      return el('li', { className: 'meeting' + (m.is_cancelled ? ' cancelled' : ''), 'data-subject': m.subject, 'data-id': m.id }, details);
     }));
     if (!meetings.length) list.replaceChildren(el('li', { className: 'empty', text: 'Nothing sent yet.' }));
   }
@@ -476,7 +493,8 @@
       renderScheduler(state.scheduler);
       once('inbox', state.inbox, renderInbox);
       once('vmrs', state.vmrs, renderVmrs);
-      if (!document.querySelector('#meetings :focus')) once('meetings', state.meetings, renderMeetings);
+      // Not while the user is typing a new time into one of its fields.
+      if (!document.querySelector('#meetings input:focus, #meetings select:focus')) once('meetings', state.meetings, renderMeetings);
       once('attendees', state.attendees, renderAttendees);
       once('operations', state.operations, renderOperations);
     } catch (e) {
@@ -492,7 +510,6 @@
     const iana = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
     setup = await api('/setup?iana=' + encodeURIComponent(iana));
     $('time-zones').replaceChildren(...setup.time_zones.map((z) => el('option', { value: z })));
-    $('time-zone').value = setup.default_time_zone;
     $('known-people').textContent = [...setup.attendees, setup.delegate].map((p) => p.email).join(', ');
     $('exchange-url').textContent = setup.exchange_url;
     $('delivery-hint').textContent = `Exchange delivers the request to the room’s mailbox (${setup.resource.email}); the scheduler answers within seconds.`;
