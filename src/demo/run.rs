@@ -273,42 +273,69 @@ impl Demo {
         sim.grant_delegate_access(&people.delegate.email, &people.organizer.email);
         dir.write("ews-password", &service_password, true)?;
 
-        let (port, ipv6, notice) = choose_port(options.port)?;
-        let config_path = dir.write("config.json", &config_json(&sim, &people, port, ipv6), false)?;
-        let config = std::fs::File::open(&config_path)
-            .map_err(|e| DemoError::Dir { path: dir.path.clone(), detail: e.to_string() })
-            .and_then(|f| {
-                config::load(f, Some(&dir.path), None)
-                    .map_err(|errors| DemoError::Config { path: config_path.clone(), errors })
-            })?;
-        let integration = config
-            .integration(INTEGRATION)
-            .cloned()
-            .ok_or_else(|| DemoError::Config { path: config_path.clone(), errors: Vec::new() })?;
-        let outlook = |p: &Person, password: &str| {
-            OutlookAccount::new(&sim.ews_url(), &ca_path, &p.email, password)
-                .map_err(|e| DemoError::Exchange(SimError::Setup(e.to_string())))
-        };
-        let site = Arc::new(DemoSite {
-            organizer_outlook: outlook(&people.organizer, &organizer_password)?,
-            delegate_outlook: outlook(&people.delegate, &delegate_password)?,
-            sim: Arc::new(sim),
-            integration,
-            organizer: people.organizer,
-            delegate: people.delegate,
-            attendees: people.attendees,
-            resource: people.resource,
-            max_body_bytes: config.server.max_body_bytes,
-            store: OnceLock::new(),
-            appliance: Mutex::new(None),
-        });
-        let handler: Arc<dyn crate::http::Handler> = site.clone();
-        let extras = Extras { extension: Some(("/demo", handler)), observer, mailboxes: None };
-        let appliance = Appliance::start(config, extras).map_err(DemoError::Service)?;
-        let _ = site.store.set(Arc::clone(appliance.store()));
-        *site.appliance.lock().unwrap_or_else(|p| p.into_inner()) = Some(appliance);
-        let url = format!("https://localhost:{port}/demo/");
-        Ok((site, url, notice, config_path))
+        let sim = Arc::new(sim);
+        let mut requested = options.port;
+        let mut notice = None;
+        // Another program (a second demo started at the same moment) may take the port between
+        // our check and the appliance's bind: then try another, unless the port was asked for.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (port, ipv6, note) = choose_port(requested)?;
+            notice = note.or(notice);
+            let config_path = dir.write("config.json", &config_json(&sim, &people, port, ipv6), false)?;
+            let config = std::fs::File::open(&config_path)
+                .map_err(|e| DemoError::Dir { path: dir.path.clone(), detail: e.to_string() })
+                .and_then(|f| {
+                    config::load(f, Some(&dir.path), None)
+                        .map_err(|errors| DemoError::Config { path: config_path.clone(), errors })
+                })?;
+            let integration = config
+                .integration(INTEGRATION)
+                .cloned()
+                .ok_or_else(|| DemoError::Config { path: config_path.clone(), errors: Vec::new() })?;
+            let outlook = |p: &Person, password: &str| {
+                OutlookAccount::new(&sim.ews_url(), &ca_path, &p.email, password)
+                    .map_err(|e| DemoError::Exchange(SimError::Setup(e.to_string())))
+            };
+            let site = Arc::new(DemoSite {
+                organizer_outlook: outlook(&people.organizer, &organizer_password)?,
+                delegate_outlook: outlook(&people.delegate, &delegate_password)?,
+                sim: Arc::clone(&sim),
+                integration,
+                organizer: people.organizer.clone(),
+                delegate: people.delegate.clone(),
+                attendees: people.attendees.clone(),
+                resource: people.resource.clone(),
+                max_body_bytes: config.server.max_body_bytes,
+                store: OnceLock::new(),
+                appliance: Mutex::new(None),
+            });
+            let handler: Arc<dyn crate::http::Handler> = site.clone();
+            let extras = Extras { extension: Some(("/demo", handler)), observer: observer.clone(), mailboxes: None };
+            let appliance = match Appliance::start(config, extras) {
+                Ok(a) => a,
+                Err(ServiceError::Listen(e)) if e.source.kind() == std::io::ErrorKind::AddrInUse => {
+                    if options.port.is_some_and(|p| p != 0) {
+                        return Err(DemoError::PortTaken { port });
+                    }
+                    if attempts >= 5 {
+                        return Err(DemoError::Service(ServiceError::Listen(e)));
+                    }
+                    notice = Some(format!("port {port} was taken as the demo started (another demo?); trying another"));
+                    requested = Some(0);
+                    continue;
+                }
+                Err(e) => return Err(DemoError::Service(e)),
+            };
+            let _ = site.store.set(Arc::clone(appliance.store()));
+            *site.appliance.lock().unwrap_or_else(|p| p.into_inner()) = Some(appliance);
+            if let Some(n) = notice.as_mut().filter(|n| n.ends_with("trying another")) {
+                *n = n.replace("trying another", &format!("using port {port} instead"));
+            }
+            let url = format!("https://localhost:{port}/demo/");
+            return Ok((site, url, notice, config_path));
+        }
     }
 
     /// `https://localhost:<port>/demo/`.

@@ -137,8 +137,21 @@ describe('the demo page', () => {
     assert.match(await page.inputValue('#location'), /^77\d+@vc\.example\.com$/, 'and set the location');
     assert.match(await page.inputValue('#required'), /vmr@example\.com/, 'and added the room mailbox');
     assert.match(await page.textContent('#custom-props'), /vmr_reservation/, 'and saved the reservation with the item');
-    // The appliance accepted the identity token the simulated Exchange signed.
+    // The appliance accepted the identity token the simulated Exchange signed...
     assert.equal(addinCalls.at(-1).status, 200, addinCalls.at(-1).body);
+    // ...and checks it as in production: the same token with its signature altered is refused.
+    const forged = await page.evaluate(async () => {
+      const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const { token } = await (await post('/demo/api/token', { as: 'organizer' })).json();
+      const [header, payload, signature] = token.split('.');
+      const altered = signature.slice(0, 10) + (signature[10] === 'A' ? 'B' : 'A') + signature.slice(11);
+      const r = await post('/api/client/v2/msexchange_schedulers/demo/single_use_vmr', {
+        identity_token: `${header}.${payload}.${altered}`, token_type: 'exchange_identity', request_id: crypto.randomUUID(), subject: 'Forged', shared_calendar: false,
+      });
+      return { status: r.status, body: await r.json() };
+    });
+    assert.equal(forged.status, 401);
+    assert.equal(forged.body.error.code, 'invalid_token');
     await shot('02-room-added', { fullPage: false });
 
     // Opening the add-in again on the same meeting: "already assigned", no second reservation.
