@@ -17,6 +17,9 @@ command -v xmllint >/dev/null || missing+=(libxml2-utils)
 command -v musl-gcc >/dev/null || missing+=(musl-tools)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v dpkg-deb >/dev/null || missing+=(dpkg)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
     step "installing ${missing[*]}"
     as_root apt-get update -qq
@@ -27,6 +30,15 @@ if ! rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-
     rustup target add x86_64-unknown-linux-musl
 fi
 
+# exchangelib, the third-party EWS client that drives the simulated Exchange in the tests.
+if ! target/pyenv/bin/python -c 'import exchangelib' 2>/dev/null; then
+    step "installing exchangelib into target/pyenv"
+    mkdir -p target
+    python3 -m venv target/pyenv
+    target/pyenv/bin/pip install --quiet --disable-pip-version-check -r tests/exchangelib/requirements.txt
+fi
+export VMR_PYTHON="$PWD/target/pyenv/bin/python" VMR_REQUIRE_EXCHANGELIB=1
+
 step "formatting"
 cargo fmt --all -- --check
 
@@ -35,6 +47,9 @@ cargo clippy --all-targets --locked -- -D warnings
 
 step "unit and integration tests"
 cargo test --locked
+
+step "browser tests (headless Chromium)"
+tests/browser/run
 
 step "systemd unit exposure (must be 2.0 or lower)"
 exposure=$(systemd-analyze security --offline=yes systemd/vmr-scheduler.service 2>/dev/null \

@@ -329,3 +329,59 @@ fn an_integration_without_single_use_vmrs_refuses_the_call() {
     let reply = f.call(&f.valid_token("user-1"), REQUEST);
     assert_eq!((reply.status, code(&reply)), (403, "vmr_type_disabled"));
 }
+
+mod token_parser {
+    //! Property tests: whatever arrives as a token, validation answers with a reason and never
+    //! panics; a valid token with any single byte changed is refused.
+
+    use proptest::collection::vec;
+    use proptest::num::u8::ANY;
+    use proptest::{prop_assert, proptest};
+
+    use super::fixture;
+
+    proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 300, ..Default::default() })]
+
+        #[test]
+        fn arbitrary_bytes_are_refused_without_panicking(bytes in vec(ANY, 0..600)) {
+            let f = fixture();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            prop_assert!(f.api_validate(&text).is_err());
+            let dotted = format!("{text}.{text}.{text}");
+            prop_assert!(f.api_validate(&dotted).is_err());
+        }
+
+        #[test]
+        fn a_valid_token_with_one_byte_changed_is_refused(position in 0usize..2000, replacement in ANY) {
+            let f = fixture();
+            let token = f.valid_token("user-1");
+            let mut bytes = token.clone().into_bytes();
+            let i = position % bytes.len();
+            if bytes[i] != replacement {
+                bytes[i] = replacement;
+                let changed = String::from_utf8_lossy(&bytes).into_owned();
+                // Base64url has 2 spare bits in a final character: a change there can decode to the
+                // same bytes, and then the token is the same token.
+                if super::decoded(&changed) != super::decoded(&token) {
+                    prop_assert!(f.api_validate(&changed).is_err(), "accepted a changed token: {changed}");
+                }
+            }
+        }
+    }
+}
+
+impl Fixture {
+    fn api_validate(&self, token: &str) -> Result<(), String> {
+        let validator = IdentityValidator::new(Box::new(RecordingFetcher {
+            document: self.exchange.metadata(),
+            asked: Arc::clone(&self.asked),
+        }));
+        validator.validate(token, &self.config.integrations[0], now()).map(drop).map_err(|e| e.to_string())
+    }
+}
+
+/// The decoded parts of a token (to tell a real change from a spelling of the same bytes).
+fn decoded(token: &str) -> Vec<Option<Vec<u8>>> {
+    token.split('.').map(|p| URL_SAFE_NO_PAD.decode(p).ok()).collect()
+}

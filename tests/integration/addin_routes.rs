@@ -264,3 +264,34 @@ fn add_in_static_files_live_under_addin_static_only() {
     post.method = "POST".into();
     assert_eq!(f.app.handle(&post).status, 405);
 }
+
+#[test]
+fn embedded_files_are_gzipped_when_accepted_and_revalidated_with_their_etag() {
+    use std::io::Read;
+    let f = fixture(vec![support::integration("corp", json!({}))], None);
+    let plain = f.app.handle(&support::get("/addin/static/taskpane.js"));
+    let etag = header(&plain, "etag").to_string();
+    assert!(etag.starts_with('"') && etag.len() > 10, "strong ETag: {etag}");
+    assert_eq!(header(&plain, "cache-control"), "no-cache", "scripts are revalidated, so upgrades show at once");
+    assert_eq!(header(&plain, "vary"), "accept-encoding");
+    assert!(plain.get_header("content-encoding").is_none());
+
+    let mut gz = support::get("/addin/static/taskpane.js");
+    gz.headers.push(("accept-encoding".into(), "gzip, deflate, br".into()));
+    let zipped = f.app.handle(&gz);
+    assert_eq!(header(&zipped, "content-encoding"), "gzip");
+    assert!(zipped.body.as_bytes().len() < plain.body.as_bytes().len() / 2);
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(zipped.body.as_bytes()).read_to_end(&mut unzipped).expect("gunzip");
+    assert_eq!(unzipped, plain.body.as_bytes(), "the same bytes once decompressed");
+    assert_ne!(header(&zipped, "etag"), etag, "each encoding has its own ETag");
+
+    let mut again = support::get("/addin/static/taskpane.js");
+    again.headers.push(("if-none-match".into(), etag.clone()));
+    let not_modified = f.app.handle(&again);
+    assert_eq!(not_modified.status, 304);
+    assert!(not_modified.body.as_bytes().is_empty());
+    let mut stale = support::get("/addin/static/taskpane.js");
+    stale.headers.push(("if-none-match".into(), "\"something-else\"".into()));
+    assert_eq!(f.app.handle(&stale).status, 200);
+}

@@ -396,3 +396,64 @@ fn raise_fd_limit(want: u64) {
         }
     }
 }
+
+mod garbage {
+    //! Property test: whatever bytes a client sends, the server answers with an error status or
+    //! closes the connection, and keeps serving others (no panic, no hung worker).
+
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use proptest::collection::vec;
+    use proptest::num::u8::ANY;
+    use proptest::{prop_assert, proptest};
+
+    use super::{Echo, connect, get, options};
+    use vmr_scheduler::http::{Bound, Listener};
+
+    proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 200, ..Default::default() })]
+
+        #[test]
+        fn random_requests_get_an_error_or_a_closed_connection(head in vec(ANY, 0..400), tail in vec(ANY, 0..64)) {
+            let bound = Bound::bind(&[("127.0.0.1:0".parse().expect("addr"), Listener::Redirect { https_port: 443 })]).expect("bind");
+            let addr = bound.local_addrs()[0];
+            let mut opts = options();
+            opts.request_timeout = Duration::from_millis(300);
+            opts.idle_timeout = Duration::from_millis(300);
+            let server = bound.serve(opts, std::sync::Arc::new(Echo)).expect("serve");
+            let mut s = TcpStream::connect(addr).expect("connect");
+            s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+            let mut input = b"GET /".to_vec();
+            input.extend_from_slice(&head);
+            input.extend_from_slice(b"\r\n");
+            input.extend_from_slice(&tail);
+            let _ = s.write_all(&input);
+            let _ = s.shutdown(std::net::Shutdown::Write); // as a client that is done sending
+            let mut answer = Vec::new();
+            let _ = s.read_to_end(&mut answer);
+            if !answer.is_empty() {
+                let status: u16 = String::from_utf8_lossy(&answer[9..12.min(answer.len())]).parse().unwrap_or(0);
+                prop_assert!(status == 301 || (400..600).contains(&status), "status {status}");
+            }
+            prop_assert!(server.shutdown(Duration::from_secs(3)) == 0, "a worker hung");
+        }
+    }
+
+    #[test]
+    fn the_tls_port_survives_random_bytes() {
+        let (server, addr) = super::start();
+        for seed in 0u8..50 {
+            let mut s = TcpStream::connect(addr).expect("connect");
+            s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+            let junk: Vec<u8> = (0..200u32).map(|i| (i as u8).wrapping_mul(seed).wrapping_add(seed)).collect();
+            let _ = s.write_all(&junk);
+            let _ = s.shutdown(std::net::Shutdown::Write);
+            let mut sink = Vec::new();
+            let _ = s.read_to_end(&mut sink);
+        }
+        assert_eq!(get(&mut connect(addr), "/").status, 200);
+        assert_eq!(server.shutdown(Duration::from_secs(3)), 0);
+    }
+}

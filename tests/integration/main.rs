@@ -11,6 +11,7 @@ mod ews;
 mod http_server;
 mod packaging;
 mod reservations;
+mod scheduler;
 mod simex;
 mod store;
 mod support;
