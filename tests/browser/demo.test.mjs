@@ -176,9 +176,19 @@ describe('the demo page', () => {
     const attendee = page.locator('#attendees .attendee[data-email="sam.rivera@example.com"] iframe');
     assert.match(await attendee.evaluate((f) => f.contentDocument.body.innerText), /Join the video meeting/);
     await shot('04-accepted');
+    // The README's picture: the next meeting with its room added, beside the first one's outcome.
+    await setForm({ subject: 'Project sync' });
+    await addRoom();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const bottom = await page.evaluate(() => {
+      const panel = document.querySelector('.results .panel');
+      return Math.ceil(panel.getBoundingClientRect().bottom + window.scrollY + 16);
+    });
+    await shot('04b-next-meeting');
     if (process.env.UPDATE_SCREENSHOT === '1') {
-      await page.screenshot({ path: path.join(h.ROOT, 'docs', 'demo.png'), fullPage: true });
+      await page.screenshot({ path: path.join(h.ROOT, 'docs', 'demo.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: bottom } });
     }
+    await page.click('#new-meeting');
   });
 
   test('moving the meeting gets the edited-meeting acceptance', async () => {
@@ -318,7 +328,7 @@ describe('bad input gets a message from Exchange or the appliance, and the demo 
     await page.evaluate(() => {
       document.getElementById('body').textContent = 'x'.repeat(5 * 1024 * 1024);
     });
-    await refused(/appliance refused it: .*larger than .*1 MiB.*HTTP 413/);
+    await refused(/appliance refused it: the request is larger than the 1 MiB it accepts .*HTTP 413/);
     await page.click('#new-meeting');
   });
 

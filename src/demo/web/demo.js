@@ -58,7 +58,7 @@
     if (!response.ok) {
       const error = json && json.error;
       if (error) throw new Error(`${error.source === 'Exchange' ? 'Exchange refused it' : 'The demo refused it'}: ${error.message}`);
-      if (response.status === 413) throw new Error('The appliance’s HTTP server refused it: the request is larger than it accepts (HTTP 413, server.max_body_bytes).');
+      if (response.status === 413) throw new Error(`The appliance refused it: the request is larger than the ${Math.round(setup.max_body_bytes / 1048576)} MiB it accepts (server.max_body_bytes), HTTP 413.`);
       throw new Error(`The appliance answered HTTP ${response.status}.`);
     }
     return json;
