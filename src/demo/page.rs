@@ -168,6 +168,14 @@ impl DemoSite {
                 "last_error": s.last_error,
             })
         });
+        let (vmrs, operations) =
+            match (views::vmrs(store, &self.integration, Timestamp::now()), views::operations(store, 60)) {
+                (Ok(v), Ok(o)) => (v, o),
+                (Err(e), _) | (_, Err(e)) => {
+                    log::error!("demo page: {e}");
+                    return problem(500, "appliance", &format!("The appliance's store cannot be read: {e}"));
+                }
+            };
         Response::json(
             200,
             &json!({
@@ -175,8 +183,8 @@ impl DemoSite {
                 "inbox": views::inbox(&self.sim, &self.organizer),
                 "attendees": views::attendees(&self.sim, &self.attendees),
                 "meetings": views::meetings(&self.sim, &self.organizer),
-                "vmrs": views::vmrs(store, &self.integration, Timestamp::now()),
-                "operations": views::operations(store, 60),
+                "vmrs": vmrs,
+                "operations": operations,
             }),
         )
     }
@@ -266,6 +274,14 @@ impl Handler for DemoSite {
     fn handle(&self, request: &Request) -> Response {
         let get = matches!(request.method.as_str(), "GET" | "HEAD");
         let post = request.method == "POST";
+        // A JSON content type makes a browser ask before another site's page may post here (CORS
+        // preflight, which this API never allows), so no other site can act in the demo.
+        if post
+            && request.path.starts_with("/demo/api/")
+            && !request.header("content-type").is_some_and(|t| t.trim().starts_with("application/json"))
+        {
+            return problem(415, "demo", "The demo's API takes application/json only.");
+        }
         match request.path.as_str() {
             "/demo" => Response::new(308).header("location", "/demo/"),
             "/demo/" if get => page(PAGE, "text/html; charset=utf-8").header("content-security-policy", PAGE_CSP),
@@ -358,4 +374,30 @@ fn series(repeat: &str, count: u32, start: &str) -> Option<Series> {
         .map(|d| format!("{:?}", d.weekday()))
         .unwrap_or_else(|_| "Monday".to_string());
     Some(Series { repeat, start_date, weekday, count })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_times_get_their_seconds_and_anything_else_goes_to_exchange_as_typed() {
+        assert_eq!(full_time("2030-01-07T10:00"), "2030-01-07T10:00:00");
+        assert_eq!(full_time(" 2030-01-07T10:00:30 "), "2030-01-07T10:00:30");
+        assert_eq!(full_time("next tuesday"), "next tuesday");
+        assert_eq!(full_time(""), "");
+    }
+
+    #[test]
+    fn a_weekly_series_repeats_on_the_weekday_of_its_first_day() {
+        let s = series("weekly", 4, "2030-01-09T10:00:00").expect("weekly");
+        assert_eq!(
+            (s.repeat, s.start_date.as_str(), s.weekday.as_str(), s.count),
+            (Repeat::Weekly, "2030-01-09", "Wednesday", 4)
+        );
+        assert_eq!(series("daily", 3, "2030-01-09T10:00:00").map(|s| s.repeat), Some(Repeat::Daily));
+        assert!(series("none", 4, "2030-01-09T10:00:00").is_none());
+        // A start Exchange will refuse still makes a series; Exchange says what is wrong.
+        assert_eq!(series("weekly", 2, "garbage").map(|s| s.start_date), Some("garbage".to_string()));
+    }
 }

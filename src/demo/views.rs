@@ -10,7 +10,7 @@ use super::exchange::{ItemView, RunningSim};
 use crate::config::Integration;
 use crate::exchange::timezone::zone_for_windows;
 use crate::meeting::{MeetingTimes, Pattern, Range, Recurrence};
-use crate::store::{Operation, Store, Vmr, VmrState};
+use crate::store::{Operation, Store, StoreError, Vmr, VmrState};
 
 /// Most characters of one message body sent to the page (a body the page shows, not a transfer).
 const MAX_BODY_CHARS: usize = 200_000;
@@ -171,12 +171,12 @@ pub fn meetings(sim: &RunningSim, organizer: &Person) -> Value {
 }
 
 /// The VMRs of the integration with their state and join windows, newest first.
-pub fn vmrs(store: &Store, integration: &Integration, now: Timestamp) -> Value {
-    let mut list = store.vmrs(Some(&integration.name)).unwrap_or_default();
+pub fn vmrs(store: &Store, integration: &Integration, now: Timestamp) -> Result<Value, StoreError> {
+    let mut list = store.vmrs(Some(&integration.name))?;
     list.sort_by_key(|v| std::cmp::Reverse(v.created_at));
     let before = SignedDuration::try_from(integration.meeting_buffer_before).unwrap_or_default();
     let after = SignedDuration::try_from(integration.meeting_buffer_after).unwrap_or_default();
-    Value::Array(list.iter().take(MAX_ITEMS).map(|v| vmr(v, before, after, now)).collect())
+    Ok(Value::Array(list.iter().take(MAX_ITEMS).map(|v| vmr(v, before, after, now)).collect()))
 }
 
 fn vmr(v: &Vmr, before: SignedDuration, after: SignedDuration, now: Timestamp) -> Value {
@@ -230,12 +230,12 @@ fn vmr(v: &Vmr, before: SignedDuration, after: SignedDuration, now: Timestamp) -
 }
 
 /// The most recent scheduling operations, newest first.
-pub fn operations(store: &Store, limit: usize) -> Value {
-    let ops: Vec<Operation> = store.operations(limit).unwrap_or_default();
+pub fn operations(store: &Store, limit: usize) -> Result<Value, StoreError> {
+    let ops: Vec<Operation> = store.operations(limit)?;
     // Carrying out a decision is logged without the meeting; it has the decision's correlation id.
     let decided =
         |o: &Operation| ops.iter().find(|d| d.correlation_id == o.correlation_id && !d.subject.is_empty()).cloned();
-    Value::Array(
+    Ok(Value::Array(
         ops.iter()
             .map(|o| {
                 let decision = if o.subject.is_empty() { decided(o) } else { None };
@@ -256,5 +256,5 @@ pub fn operations(store: &Store, limit: usize) -> Value {
                 })
             })
             .collect(),
-    )
+    ))
 }

@@ -201,6 +201,19 @@ describe('the demo page', () => {
     await shot('05-rescheduled');
   });
 
+  test('making it a series gets the edited-series acceptance', async () => {
+    const m = await openMeeting('Quarterly review');
+    await m.locator('select[aria-label="Repeat"]').selectOption('daily');
+    await m.locator('input[aria-label="Occurrences"]').fill('3');
+    await m.locator('[data-action="update"]').click();
+    await waitForOperation('accept_edited_recurring_series', 'Quarterly review');
+    await page.waitForFunction(() => {
+      const v = [...document.querySelectorAll('#vmrs li.vmr')].find((li) => li.textContent.includes('“Quarterly review”'));
+      return v && v.querySelectorAll('.windows li').length === 3;
+    }, null, { timeout: SCHEDULER_TIMEOUT });
+    await shot('05b-recurrence-changed');
+  });
+
   test('cancelling the meeting ends its VMR', async () => {
     const m = await openMeeting('Quarterly review');
     await m.locator('[data-action="cancel"]').click();
@@ -241,6 +254,15 @@ describe('the demo page', () => {
     assert.match(await m.locator('li.occurrence[data-index="3"]').textContent(), /deleted/);
     assert.match(await m.locator('li.occurrence[data-index="2"]').textContent(), /moved/);
     await shot('07-series-moved-and-deleted');
+
+    m = await openMeeting('Weekly team meeting');
+    await m.locator('[data-action="cancel"]').click();
+    await waitForOperation('cancel_meeting', 'Weekly team meeting');
+    await page.waitForFunction(() => {
+      const v = [...document.querySelectorAll('#vmrs li.vmr')].find((li) => li.textContent.includes('“Weekly team meeting”'));
+      return v && v.dataset.state === 'cancelled';
+    }, null, { timeout: SCHEDULER_TIMEOUT });
+    await shot('07b-series-cancelled');
   });
 
   test('a delegate sends for the organizer: the room is booked for the organizer', async () => {

@@ -409,7 +409,8 @@
 
   function answerChip(item) {
     const map = { Accept: ['Accepted', 'ok'], Decline: ['Declined', 'bad'], Tentative: ['Tentative', 'warn'] };
-    const [label, kind] = map[item.response_type] || [item.kind === 'MeetingCancellation' ? 'Cancelled' : item.kind === 'MeetingRequest' ? 'Invitation' : item.kind, 'neutral'];
+    const request = item.request_type && item.request_type !== 'NewMeetingRequest' ? 'Update' : 'Invitation';
+    const [label, kind] = map[item.response_type] || [item.kind === 'MeetingCancellation' ? 'Cancelled' : item.kind === 'MeetingRequest' ? request : item.kind, 'neutral'];
     return el('span', { className: 'chip ' + kind, text: label });
   }
 
