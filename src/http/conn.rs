@@ -20,15 +20,70 @@ const LINGER_BYTES: usize = 256 * 1024;
 /// A TLS record starts with this content type (handshake).
 const TLS_HANDSHAKE: u8 = 0x16;
 
+/// A TCP stream whose every read respects one deadline, however often the caller loops. rustls
+/// keeps reading until a whole record has arrived, so a timeout set once per call would be renewed
+/// by every byte of a client that trickles them, and no deadline would ever pass.
+struct DeadlineSocket {
+    stream: TcpStream,
+    deadline: Option<Instant>,
+    /// The same for writes: a client that reads our answer a byte at a time cannot hold us either.
+    write_deadline: Option<Instant>,
+}
+
+impl Read for DeadlineSocket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(deadline) = self.deadline {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.stream.set_read_timeout(Some(deadline - now))?;
+        }
+        self.stream.read(buf)
+    }
+}
+
+impl Write for DeadlineSocket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(deadline) = self.write_deadline {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.stream.set_write_timeout(Some(deadline - now))?;
+        }
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
 enum Transport {
-    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
-    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, DeadlineSocket>>),
+    Plain(DeadlineSocket),
 }
 
 impl Transport {
     fn socket(&self) -> &TcpStream {
         match self {
-            Transport::Tls(s) => &s.sock,
+            Transport::Tls(s) => &s.sock.stream,
+            Transport::Plain(s) => &s.stream,
+        }
+    }
+
+    fn set_deadline(&mut self, deadline: Instant) {
+        self.sock_mut().deadline = Some(deadline);
+    }
+
+    fn set_write_deadline(&mut self, deadline: Instant) {
+        self.sock_mut().write_deadline = Some(deadline);
+    }
+
+    fn sock_mut(&mut self) -> &mut DeadlineSocket {
+        match self {
+            Transport::Tls(s) => &mut s.sock,
             Transport::Plain(s) => s,
         }
     }
@@ -44,11 +99,7 @@ impl Transport {
     }
 
     fn read_before(&mut self, buf: &mut [u8], deadline: Instant) -> io::Result<usize> {
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(io::ErrorKind::TimedOut.into());
-        }
-        self.socket().set_read_timeout(Some(deadline - now))?;
+        self.set_deadline(deadline);
         let result = match self {
             Transport::Tls(s) => s.read(buf),
             Transport::Plain(s) => s.read(buf),
@@ -77,6 +128,7 @@ impl Transport {
     /// drop) what the client is still sending for a moment, so that closing with unread input does
     /// not reset the connection and destroy the response we just sent (RFC 9112 §9.6).
     fn close(mut self) {
+        self.set_write_deadline(Instant::now() + LINGER);
         if let Transport::Tls(s) = &mut self {
             s.conn.send_close_notify();
             let _ = s.conn.write_tls(&mut s.sock);
@@ -112,7 +164,7 @@ pub(super) fn serve(stream: TcpStream, peer: SocketAddr, listener: &Listener, sh
             Some(t) => t,
             None => return,
         },
-        Listener::Redirect { .. } => Transport::Plain(stream),
+        Listener::Redirect { .. } => Transport::Plain(DeadlineSocket { stream, deadline: None, write_deadline: None }),
     };
     let mut conn = Connection { transport, pending: Vec::new(), peer, shared, listener };
     conn.run(overloaded);
@@ -147,16 +199,13 @@ fn handshake(stream: TcpStream, config: &Arc<rustls::ServerConfig>, deadline: In
             return None;
         }
     };
-    let mut stream = rustls::StreamOwned::new(conn, stream);
+    let mut stream = rustls::StreamOwned::new(
+        conn,
+        DeadlineSocket { stream, deadline: Some(deadline), write_deadline: Some(deadline) },
+    );
     while stream.conn.is_handshaking() {
-        let now = Instant::now();
-        if now >= deadline {
-            log::debug!("TLS handshake from {:?} timed out", stream.sock.peer_addr().ok());
-            return None;
-        }
-        let _ = stream.sock.set_read_timeout(Some(deadline - now));
         if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
-            log::debug!("TLS handshake from {:?} failed: {e}", stream.sock.peer_addr().ok());
+            log::debug!("TLS handshake from {:?} failed: {e}", stream.sock.stream.peer_addr().ok());
             // Send the alert rustls queued (if any), so the client learns why.
             let _ = stream.conn.write_tls(&mut stream.sock);
             return None;
@@ -367,6 +416,7 @@ impl Connection<'_> {
     }
 
     fn respond(&mut self, response: Response, head_only: bool, close: bool, minor: u8) -> io::Result<()> {
+        self.transport.set_write_deadline(Instant::now() + self.shared.options.request_timeout);
         let mut head = String::with_capacity(512);
         head.push_str(if minor == 0 { "HTTP/1.0 " } else { "HTTP/1.1 " });
         head.push_str(&response.status.to_string());

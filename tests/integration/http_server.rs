@@ -457,3 +457,48 @@ mod garbage {
         assert_eq!(server.shutdown(Duration::from_secs(3)), 0);
     }
 }
+
+/// A client that trickles bytes (one every 300 ms) must not renew the handshake or request
+/// deadline with each byte: rustls reads until a whole record has arrived.
+#[test]
+fn trickled_tls_records_do_not_outlive_the_deadlines() {
+    let mut opts = options();
+    opts.handshake_timeout = Duration::from_secs(1);
+    opts.request_timeout = Duration::from_secs(1);
+    opts.idle_timeout = Duration::from_secs(1);
+    let (server, addr) = start_with("tls/rsa-pkcs8.key", "tls/rsa.pem", opts, false);
+
+    // During the handshake: a real ClientHello, one byte at a time.
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let mut client = rustls::ClientConnection::new(client_config(&[&rustls::version::TLS13]), name).expect("client");
+    let mut hello = Vec::new();
+    client.write_tls(&mut hello).expect("hello");
+    let trickle = |stream: &mut TcpStream, bytes: &[u8]| -> Duration {
+        let started = Instant::now();
+        for b in bytes {
+            if stream.write_all(&[*b]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            if started.elapsed() > Duration::from_secs(8) {
+                break;
+            }
+        }
+        started.elapsed()
+    };
+    let mut sock = TcpStream::connect(addr).expect("connect");
+    let took = trickle(&mut sock, &hello);
+    assert!(took < Duration::from_secs(5), "the handshake deadline held the trickler only {took:?}");
+
+    // After the handshake: an encrypted request record, one byte at a time.
+    let mut tls = connect(addr);
+    assert_eq!(get(&mut tls, "/warm-up").status, 200);
+    tls.conn.writer().write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").expect("plaintext");
+    let mut record = Vec::new();
+    while tls.conn.wants_write() {
+        tls.conn.write_tls(&mut record).expect("record");
+    }
+    let took = trickle(&mut tls.sock, &record);
+    assert!(took < Duration::from_secs(5), "the request deadline held the trickler only {took:?}");
+    server.shutdown(Duration::from_secs(2));
+}
