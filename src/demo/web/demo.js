@@ -69,6 +69,7 @@
     box.hidden = !text;
     box.textContent = text || '';
     box.className = 'form-message ' + (kind || 'error');
+    if (text && box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: 'nearest' });
   }
 
   function emails(text) {
