@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use argh::FromArgs;
 
-use vmr_scheduler::{addin, config, http, service, store, system, templates};
+use vmr_scheduler::{addin, config, demo, http, service, store, system, templates};
 
 /// Exit code: invalid configuration or command line.
 const EXIT_CONFIG: u8 = 2;
@@ -29,6 +29,7 @@ struct Cli {
 #[argh(subcommand)]
 enum Command {
     Serve(ServeArgs),
+    Demo(DemoArgs),
     CheckConfig(CheckConfigArgs),
     ConfigSchema(ConfigSchemaArgs),
     Manifest(ManifestArgs),
@@ -44,6 +45,23 @@ struct ServeArgs {
     #[argh(option, default = "PathBuf::from(config::DEFAULT_PATH)")]
     config: PathBuf,
     /// log at debug level, whatever the config says
+    #[argh(switch, short = 'v')]
+    verbose: bool,
+}
+
+/// Try the product with no Exchange of your own: the appliance, a simulated Exchange and an
+/// Outlook-like page with the real add-in, on https://localhost:8443/demo/ until Ctrl-C.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "demo")]
+struct DemoArgs {
+    /// keep the demo's state (config, certificates, store) in this directory instead of a
+    /// temporary one that is removed at the end
+    #[argh(option)]
+    dir: Option<PathBuf>,
+    /// the HTTPS port (default 8443, or a free one if 8443 is taken; 0 for any free port)
+    #[argh(option)]
+    port: Option<u16>,
+    /// log at debug level (logs go to stderr; by default only warnings)
     #[argh(switch, short = 'v')]
     verbose: bool,
 }
@@ -116,6 +134,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Serve(a) => serve(&a),
+        Command::Demo(a) => run_demo(&a),
         Command::CheckConfig(a) => check_config(&a.config),
         Command::ConfigSchema(ConfigSchemaArgs {}) => {
             print!("{}", config::json_schema());
@@ -154,6 +173,18 @@ fn serve(args: &ServeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_demo(args: &DemoArgs) -> ExitCode {
+    init_logging(if args.verbose { log::LevelFilter::Debug } else { log::LevelFilter::Warn });
+    let options = demo::DemoOptions { dir: args.dir.clone(), port: args.port };
+    match demo::run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vmr-scheduler demo: {e}");
             ExitCode::from(e.exit_code())
         }
     }

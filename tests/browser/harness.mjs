@@ -198,6 +198,52 @@ export async function startAppliance() {
   };
 }
 
+/**
+ * Starts `vmr-scheduler demo` (its own simulated Exchange, certificates and temporary directory)
+ * and resolves once it has printed its URL. `args` go after `demo` (default `--port 0`).
+ */
+export async function startDemo(args = ['--port', '0']) {
+  if (!fs.existsSync(BINARY)) {
+    throw new Error(`${BINARY} is missing; run "cargo build" first (tests/browser/run does)`);
+  }
+  const child = spawn(BINARY, ['demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d.toString();
+  });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo printed no URL within 20 s:\n${stdout}\n${stderr}`)), 20000);
+    child.stdout.on('data', (d) => {
+      stdout += d.toString();
+      const m = /Open (https:\/\/\S+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited with ${code}:\n${stdout}\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    origin: new URL(url).origin,
+    output: () => stdout,
+    log: () => stderr,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
 function healthy(origin) {
   return new Promise((resolve) => {
     const req = https.get(`${origin}/healthz`, { ca: CA, timeout: 1000 }, (res) => {

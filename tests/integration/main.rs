@@ -6,6 +6,7 @@ mod addin_manifest;
 mod addin_routes;
 mod cli;
 mod config;
+mod demo;
 mod ews;
 mod http_server;
 mod packaging;

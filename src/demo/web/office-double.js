@@ -19,13 +19,26 @@
  *                     or {event: 12006} delivered as DialogEventReceived (closed by the user)
  *   asyncDelayMs      delay before each callback (default 5)
  *
+ * Bound to a host page (the demo): when the page that loads the double is shown in a frame of a
+ * same-origin page defining `window.__officeDoubleHost`, that host gives the setup (`setup()`),
+ * the item before each asynchronous call (`read()`: any of the item fields above, plus
+ * `savedCustomProperties`), is told the item after it (`write(state)`), and hands out identity
+ * tokens (`identityToken(done)`, `done({value})` or `done({error})`). So the add-in acts on what
+ * the host page shows. `attach(window)`, if the host has it, is called once the double is set up.
+ *
  * Signatures and limits follow the Office JavaScript API reference (Outlook requirement sets
  * 1.1-1.8): https://learn.microsoft.com/javascript/api/outlook
  */
 (function () {
   'use strict';
 
-  var setup = window.__officeDoubleSetup || {};
+  var host = null;
+  try {
+    if (window.parent !== window && window.parent.__officeDoubleHost) host = window.parent.__officeDoubleHost;
+  } catch (e) {
+    host = null; // a parent of another origin
+  }
+  var setup = window.__officeDoubleSetup || (host && host.setup()) || {};
   var itemSetup = setup.item || {};
   var calls = (window.__officeCalls = window.__officeCalls || []);
   var delay = typeof setup.asyncDelayMs === 'number' ? setup.asyncDelayMs : 5;
@@ -85,7 +98,8 @@
     return { options: a || {}, callback: b };
   }
 
-  /* Runs an asynchronous API: records it, enforces the in-flight limit, answers later. */
+  /* Runs an asynchronous API: records it, enforces the in-flight limit, answers later. `work`
+     returns the outcome, or (taking one argument) hands it to the function it is given. */
   function asyncCall(api, args, options, callback, work) {
     record(api, args);
     if (inFlight >= MAX_CONCURRENT) {
@@ -94,15 +108,37 @@
     inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
     setTimeout(function () {
-      inFlight--;
-      var outcome;
-      try {
-        outcome = work();
-      } catch (e) {
-        outcome = { error: { name: 'InternalError', code: 5001, message: String(e.message || e) } };
+      var answered = false;
+      function finish(outcome) {
+        if (answered) return;
+        answered = true;
+        inFlight--;
+        if (host) host.write(clone(state));
+        if (callback) callback(result(outcome && outcome.value, outcome && outcome.error, options && options.asyncContext));
       }
-      if (callback) callback(result(outcome && outcome.value, outcome && outcome.error, options && options.asyncContext));
+      try {
+        if (host) pullFromHost();
+        if (work.length === 1) {
+          work(finish);
+          return;
+        }
+        finish(work());
+      } catch (e) {
+        finish({ error: { name: 'InternalError', code: 5001, message: String(e.message || e) } });
+      }
     }, delay);
+  }
+
+  var HOST_FIELDS = ['subject', 'bodyType', 'body', 'location', 'enhancedLocations', 'requiredAttendees', 'optionalAttendees', 'savedCustomProperties', 'shared'];
+
+  /* The host's item is the truth: what the user typed since the last call counts. */
+  function pullFromHost() {
+    var item = host.read() || {};
+    for (var i = 0; i < HOST_FIELDS.length; i++) {
+      var k = HOST_FIELDS[i];
+      if (item[k] === undefined) continue;
+      state[k] = k === 'requiredAttendees' || k === 'optionalAttendees' ? item[k].map(toDetails) : clone(item[k]);
+    }
   }
 
   function argumentError(message) {
@@ -132,6 +168,7 @@
     requiredAttendees: (itemSetup.requiredAttendees || []).map(toDetails),
     optionalAttendees: (itemSetup.optionalAttendees || []).map(toDetails),
     savedCustomProperties: JSON.parse(JSON.stringify(itemSetup.customProperties || {})),
+    shared: itemSetup.shared || null,
     notifications: {},
     dialogs: []
   };
@@ -381,8 +418,8 @@
     item.getSharedPropertiesAsync = function (a, b) {
       var p = optionsAndCallback(a, b);
       asyncCall('item.getSharedPropertiesAsync', arguments, p.options, p.callback, function () {
-        if (!itemSetup.shared) return { error: { name: 'GenericResponseError', code: 9020, message: 'The item is not in a shared folder.' } };
-        return { value: clone(itemSetup.shared) };
+        if (!state.shared) return { error: { name: 'GenericResponseError', code: 9020, message: 'The item is not in a shared folder.' } };
+        return { value: clone(state.shared) };
       });
     };
   }
@@ -443,6 +480,12 @@
     userProfile: setup.userProfile || { displayName: 'Alex Organizer', emailAddress: 'alex@example.com', timeZone: 'W. Europe Standard Time' },
     diagnostics: { hostName: 'OutlookWebApp', hostVersion: '15.2.1544.4', OWAView: 'ThreeColumns' },
     getUserIdentityTokenAsync: function (callback, userContext) {
+      if (host && host.identityToken) {
+        asyncCall('mailbox.getUserIdentityTokenAsync', arguments, { asyncContext: userContext }, callback, function (done) {
+          host.identityToken(done);
+        });
+        return;
+      }
       asyncCall('mailbox.getUserIdentityTokenAsync', arguments, { asyncContext: userContext }, callback, function () {
         if (setup.identityTokenError) return { error: setup.identityTokenError };
         return { value: setup.identityToken || '' };
@@ -493,6 +536,9 @@
       });
     }
   };
+
+  /* The host may prepare this frame (before the add-in's own scripts run). */
+  if (host && host.attach) host.attach(window);
 
   /* For assertions: the item as Outlook would now hold it. */
   window.__officeDouble = {

@@ -20,5 +20,5 @@ pub use client::interpret;
 pub use codes::ResponseCode;
 pub use mailbox::{EwsMailbox, meeting_cancellation, meeting_request};
 pub use settings::EwsSettings;
-pub use transport::{HttpAnswer, TransportSettings, fetch_document};
+pub use transport::{HttpAnswer, Transport, TransportSettings, fetch_document};
 pub use uid::{clean_global_object_id, uid_from_global_object_id};
