@@ -14,9 +14,11 @@ use super::wake::{Wait, wait_readable};
 const MAX_HEADERS: usize = 64;
 /// How much is read from the transport at once.
 const READ_CHUNK: usize = 8 * 1024;
-/// How long, and how much, a closing connection keeps reading what the client still sends.
-const LINGER: Duration = Duration::from_secs(1);
-const LINGER_BYTES: usize = 256 * 1024;
+/// How long, and how much, a closing connection keeps reading what the client is still sending:
+/// enough for a browser to finish sending a refused upload of a few megabytes and then read the
+/// 413 instead of seeing a reset, bounded so that it costs little.
+const LINGER: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 8 * 1024 * 1024;
 /// A TLS record starts with this content type (handshake).
 const TLS_HANDSHAKE: u8 = 0x16;
 

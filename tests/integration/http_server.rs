@@ -502,3 +502,16 @@ fn trickled_tls_records_do_not_outlive_the_deadlines() {
     assert!(took < Duration::from_secs(5), "the request deadline held the trickler only {took:?}");
     server.shutdown(Duration::from_secs(2));
 }
+
+/// A client that sends a too-large body anyway (as browsers do) still gets to read the 413.
+#[test]
+fn a_client_uploading_a_refused_body_reads_the_413() {
+    let (server, addr) = start();
+    let mut s = connect(addr);
+    let body = vec![b'x'; 3 * 1024 * 1024];
+    write!(s, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n", body.len()).expect("head");
+    s.write_all(&body).expect("the appliance reads the refused body instead of resetting"); // as browsers do
+    let reply = read_reply(&mut s, false).expect("the 413 arrives instead of a reset");
+    assert_eq!(reply.status, 413);
+    server.shutdown(Duration::from_secs(3));
+}
