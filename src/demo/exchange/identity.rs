@@ -120,7 +120,6 @@ fn guid(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ring::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 
     #[test]
     fn tokens_verify_against_the_published_certificate() {
@@ -136,44 +135,12 @@ mod tests {
         let doc = identity.metadata(amurl, "r");
         let cert_b64 = doc["keys"][0]["keyvalue"]["value"].as_str().unwrap_or("");
         let cert = B64.decode(cert_b64).unwrap_or_default();
-        // The RSA public key is the certificate's SubjectPublicKeyInfo; extract it with a minimal DER walk.
-        let spki = crate::demo::exchange::identity::tests::rsa_public_key(&cert).unwrap_or_default();
+        let der = rustls::pki_types::CertificateDer::from(cert.as_slice());
+        let certificate = webpki::EndEntityCert::try_from(&der);
         let signature = B64URL.decode(parts[2]).unwrap_or_default();
         let message = format!("{}.{}", parts[0], parts[1]);
-        assert!(
-            UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &spki).verify(message.as_bytes(), &signature).is_ok()
-        );
-    }
-
-    /// The `subjectPublicKey` BIT STRING content (an RSAPublicKey) of an X.509 certificate.
-    pub fn rsa_public_key(cert: &[u8]) -> Option<Vec<u8>> {
-        fn tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-            let tag = *data.first()?;
-            let first = *data.get(1)? as usize;
-            let (len, head) = if first < 0x80 {
-                (first, 2)
-            } else {
-                let n = first & 0x7f;
-                let mut len = 0usize;
-                for b in data.get(2..2 + n)? {
-                    len = (len << 8) | *b as usize;
-                }
-                (len, 2 + n)
-            };
-            Some((tag, data.get(head..head + len)?, data.get(head + len..)?))
-        }
-        let (_, cert_body, _) = tlv(cert)?;
-        let (_, tbs, _) = tlv(cert_body)?;
-        let mut rest = tbs;
-        // version [0], serial, signature alg, issuer, validity, subject, then SubjectPublicKeyInfo.
-        let (tag, _, r) = tlv(rest)?;
-        rest = if tag == 0xa0 { r } else { tbs };
-        for _ in 0..5 {
-            rest = tlv(rest)?.2;
-        }
-        let (_, spki, _) = tlv(rest)?;
-        let (_, _alg, after_alg) = tlv(spki)?;
-        let (_, bits, _) = tlv(after_alg)?;
-        Some(bits.get(1..)?.to_vec())
+        assert!(certificate.is_ok_and(|c| {
+            c.verify_signature(webpki::ring::RSA_PKCS1_2048_8192_SHA256, message.as_bytes(), &signature).is_ok()
+        }));
     }
 }

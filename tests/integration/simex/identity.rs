@@ -4,7 +4,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
-use ring::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 
 use super::*;
 
@@ -40,14 +39,17 @@ fn identity_tokens_verify_with_the_certificate_in_the_published_metadata() {
     let cert = B64.decode(key["keyvalue"]["value"].as_str().unwrap_or("")).unwrap_or_default();
     let thumbprint = B64URL.encode(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert));
     assert_eq!(header["x5t"], thumbprint.as_str());
-    let public_key = rsa_public_key(&cert).unwrap_or_else(|| panic!("no RSA key in the certificate"));
+    let der = rustls::pki_types::CertificateDer::from(cert.as_slice());
+    let certificate = webpki::EndEntityCert::try_from(&der).unwrap_or_else(|e| panic!("unreadable certificate: {e}"));
     let signature = B64URL.decode(parts[2]).unwrap_or_default();
     let signed = format!("{}.{}", parts[0], parts[1]);
-    let verifier = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &public_key);
-    assert!(verifier.verify(signed.as_bytes(), &signature).is_ok(), "signature does not verify");
+    let verify = |message: &str| {
+        certificate.verify_signature(webpki::ring::RSA_PKCS1_2048_8192_SHA256, message.as_bytes(), &signature)
+    };
+    assert!(verify(&signed).is_ok(), "signature does not verify");
     // A token altered after signing does not.
     let altered = B64URL.encode(json_part(parts[1]).to_string().replace(AUD, "https://evil.example/"));
-    assert!(verifier.verify(format!("{}.{altered}", parts[0]).as_bytes(), &signature).is_err());
+    assert!(verify(&format!("{}.{altered}", parts[0])).is_err());
 }
 
 #[test]
@@ -88,34 +90,4 @@ fn identity_tokens_carry_the_documented_claims() {
     assert_eq!(doc["endpoints"][0]["location"], sim.metadata_url().as_str());
     assert_eq!(doc["endpoints"][0]["protocol"], "OAuth2");
     assert!(sim.identity_token("nobody@example.com", AUD).is_err());
-}
-
-/// The RSAPublicKey inside an X.509 certificate's SubjectPublicKeyInfo (a minimal DER walk).
-fn rsa_public_key(cert: &[u8]) -> Option<Vec<u8>> {
-    fn tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-        let tag = *data.first()?;
-        let first = *data.get(1)? as usize;
-        let (len, head) = if first < 0x80 {
-            (first, 2)
-        } else {
-            let n = first & 0x7f;
-            let mut len = 0usize;
-            for b in data.get(2..2 + n)? {
-                len = (len << 8) | *b as usize;
-            }
-            (len, 2 + n)
-        };
-        Some((tag, data.get(head..head + len)?, data.get(head + len..)?))
-    }
-    let (_, cert_body, _) = tlv(cert)?;
-    let (_, tbs, _) = tlv(cert_body)?;
-    let (tag, _, after_version) = tlv(tbs)?;
-    let mut rest = if tag == 0xa0 { after_version } else { tbs };
-    for _ in 0..5 {
-        rest = tlv(rest)?.2;
-    }
-    let (_, spki, _) = tlv(rest)?;
-    let (_, _, after_alg) = tlv(spki)?;
-    let (_, bits, _) = tlv(after_alg)?;
-    Some(bits.get(1..)?.to_vec())
 }
